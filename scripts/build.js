@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// Build: TypeScript (strict) to dist/, then each node's editor HTML and locales beside its JS.
+'use strict';
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const dist = path.join(root, 'dist');
+
+fs.rmSync(dist, { recursive: true, force: true });
+try {
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], {
+    stdio: 'inherit',
+    cwd: root,
+  });
+} catch {
+  console.error('build: TypeScript reported errors (above)');
+  process.exit(1);
+}
+
+// Editor files: <type>.html and locales/ are copied as they are, so the built HTML keeps the
+// literal RED.nodes.registerType('type', { … }) that the Flow Library scorecard looks for.
+const nodesDir = path.join(root, 'nodes');
+for (const type of fs.readdirSync(nodesDir)) {
+  const src = path.join(nodesDir, type);
+  if (!fs.statSync(src).isDirectory()) continue;
+  const out = path.join(dist, 'nodes', type);
+  fs.mkdirSync(out, { recursive: true });
+  for (const entry of fs.readdirSync(src)) {
+    if (entry.endsWith('.html')) fs.copyFileSync(path.join(src, entry), path.join(out, entry));
+  }
+  if (fs.existsSync(path.join(src, 'locales'))) {
+    fs.cpSync(path.join(src, 'locales'), path.join(out, 'locales'), { recursive: true });
+  }
+}
+// Static assets the sandbox serves (pages, data) live beside its TypeScript.
+const sandboxStatic = path.join(root, 'sandbox', 'static');
+if (fs.existsSync(sandboxStatic)) fs.cpSync(sandboxStatic, path.join(dist, 'sandbox', 'static'), { recursive: true });
+console.log('build: dist/ ready');
