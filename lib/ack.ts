@@ -1,0 +1,60 @@
+/**
+ * Acknowledgements: how the change source learns that a change was handed on safely, so it
+ * commits its büro+ position only then (nothing lost across crashes).
+ *
+ * Each message from `buero-changes` carries `msg.ack` (an AckToken). Whoever takes durable
+ * responsibility for it acknowledges it with `ack(msg.ack)`: the Exchange writer once the
+ * item is in its durable queue; the mapper for a change that maps to no mailbox. A mapper
+ * that turns one change into N messages gives each a token from `split(token, N)`; the
+ * source counts the parts. A custom flow that drops a change on purpose sends
+ * `{ command: "ack", ack: msg.ack }` into `buero-changes`, which calls `ack` itself.
+ * Unacknowledged changes are emitted again after a restart: that is what makes a crash safe.
+ *
+ * All büro+ nodes run in one Node-RED process, so an in-process registry is enough.
+ */
+export interface AckToken {
+  /** Node id of the change source that emitted the change. */
+  source: string;
+  /** Sequence number of the change within that source. */
+  seq: number;
+  /** Into how many parts the change was split; the source needs this many acks. */
+  parts: number;
+}
+
+type AckListener = (token: AckToken) => void;
+
+const listeners = new Map<string, AckListener>();
+
+/** The change source registers here for its own tokens. */
+export function onAck(source: string, listener: AckListener): void {
+  listeners.set(source, listener);
+}
+
+export function offAck(source: string): void {
+  listeners.delete(source);
+}
+
+export function isAckToken(value: unknown): value is AckToken {
+  if (!value || typeof value !== 'object') return false;
+  const t = value as Record<string, unknown>;
+  return typeof t.source === 'string' && Number.isInteger(t.seq) && Number.isInteger(t.parts) && (t.parts as number) > 0;
+}
+
+/** Acknowledges one part of a change. Unknown or missing tokens are ignored. */
+export function ack(token: unknown): void {
+  if (!isAckToken(token)) return;
+  listeners.get(token.source)?.(token);
+}
+
+/**
+ * Splits a token into `n` tokens for `n` messages made from one change. With n = 0 the
+ * change maps to nothing and is acknowledged at once.
+ */
+export function split(token: unknown, n: number): AckToken[] {
+  if (!isAckToken(token)) return [];
+  if (n === 0) {
+    ack(token);
+    return [];
+  }
+  return Array.from({ length: n }, () => ({ source: token.source, seq: token.seq, parts: token.parts * n }));
+}

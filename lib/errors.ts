@@ -1,0 +1,39 @@
+/**
+ * The one error type of the engine: a code a program can test, the record and field it is
+ * about, and a sentence a support person understands. The log line, the node status and the
+ * Catch message all draw from it.
+ */
+export class SyncError extends Error {
+  readonly code: string;
+  /** The büro+ record or Exchange key the error is about, e.g. `tblCalendar 4711` or a writer key. */
+  readonly record?: string;
+  /** The field the error is about, e.g. `fldBeginn` or `item.start`. */
+  readonly field?: string;
+  /** True when trying again later can succeed (server busy, network down). */
+  readonly retryable: boolean;
+
+  constructor(
+    code: string,
+    message: string,
+    details: { record?: string; field?: string; retryable?: boolean; cause?: unknown } = {},
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'SyncError';
+    this.code = code;
+    this.record = details.record;
+    this.field = details.field;
+    this.retryable = details.retryable ?? false;
+  }
+}
+
+/** Turns anything thrown (libraries throw strings, SOAP fault objects, …) into an Error. */
+export function toError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  if (thrown && typeof thrown === 'object') {
+    const o = thrown as Record<string, unknown>;
+    const text = [o.message, o.Message, o.faultString, o.FaultString, o.ErrorCode]
+      .find((v) => typeof v === 'string' && v.length > 0) as string | undefined;
+    return new Error(text ?? JSON.stringify(thrown).slice(0, 500), { cause: thrown });
+  }
+  return new Error(String(thrown));
+}

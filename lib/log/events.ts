@@ -1,0 +1,57 @@
+/**
+ * What the engine reports besides data: the events the sync log (`buero-sync-log`) writes.
+ * The change source and the writer send them on their second output ("events") as
+ * `{ topic: 'buero-sync/event', payload: SyncEvent }`; errors of single records go to
+ * `done(err)` (Catch nodes) instead, and the log sink reads those from the Catch message.
+ */
+export type SyncEvent =
+  | {
+      type: 'connection';
+      /** Which side: büro+ or Exchange. */
+      system: 'buero' | 'exchange';
+      ok: boolean;
+      /** URL or host; never a credential. */
+      endpoint: string;
+      mailbox?: string;
+      /** Plain-words reason when ok is false. */
+      reason?: string;
+      time: string;
+    }
+  | {
+      type: 'outage';
+      system: 'buero' | 'exchange';
+      phase: 'begin' | 'end';
+      endpoint: string;
+      mailbox?: string;
+      reason?: string;
+      time: string;
+    }
+  | {
+      type: 'transfer';
+      action: 'created' | 'updated' | 'unchanged' | 'deleted' | 'recreated' | 'skipped';
+      kind: 'appointment' | 'task' | 'contact';
+      mailbox: string;
+      key: string;
+      version?: string;
+      itemId?: string;
+      durationMs?: number;
+      time: string;
+    }
+  | {
+      type: 'error';
+      code: string;
+      /** The record the error is about (büro+ table and id, or writer key). */
+      record?: string;
+      field?: string;
+      reason: string;
+      time: string;
+    }
+  | {
+      type: 'info';
+      /** e.g. baseline recorded, backfill counts, user added to / removed from the sync. */
+      code: string;
+      text: string;
+      time: string;
+    };
+
+export const EVENT_TOPIC = 'buero-sync/event';
