@@ -1,0 +1,65 @@
+import type { AckToken } from '../ack';
+
+/**
+ * The message `buero-changes` emits for one created, changed or deleted büro+ record, and
+ * `buero-map` consumes: `{ topic: '<kind>/<op>', payload: BueroChange, ack: AckToken }`.
+ */
+export type ChangeOp = 'create' | 'update' | 'delete';
+export type ChangeKind = 'appointment' | 'task' | 'contact';
+export type ChangeTable = 'tblCalendar' | 'tblContactPeople' | 'tblAddresses';
+
+/** A büro+ user who is synced: start Mandant = this Mandant and an Exchange mailbox. */
+export interface SyncUser {
+  nr: number;
+  login: string;
+  mailbox: string;
+}
+
+/** One mailbox that receives (or must lose) this record's copy. */
+export interface ChangeTarget {
+  mailbox: string;
+  /** The büro+ user owning the mailbox; absent for a listed mailbox (e.g. a shared contacts box). */
+  user?: SyncUser;
+  role: 'owner' | 'participant' | 'contacts';
+}
+
+export interface BueroChange {
+  op: ChangeOp;
+  kind: ChangeKind;
+  /**
+   * The table whose record this is. Contacts: `tblContactPeople` for a contact person,
+   * `tblAddresses` for an address without contact people (a company contact).
+   */
+  table: ChangeTable;
+  /** büro+ `fldID` of the record. */
+  id: number;
+  /** büro+ `fldModifyLSN` (a BigInt) as a decimal string. */
+  lsn: string;
+  mandant: number;
+  /** The record's fields as read, by their büro+ names; absent for delete. */
+  record?: Record<string, unknown>;
+  /** Contacts: the address (tblAddresses row) the contact belongs to. */
+  address?: Record<string, unknown>;
+  /** Contacts: the postal address (tblPostalAddresses row) of the contact person, if any. */
+  postalAddress?: Record<string, unknown>;
+  /** Mailboxes that must hold the record after this change (empty for delete). */
+  targets: ChangeTarget[];
+  /** Mailboxes that held it before and must not any more (a participant removed; all on delete). */
+  removed: ChangeTarget[];
+}
+
+export interface BueroChangeMessage {
+  topic: string;
+  payload: BueroChange;
+  ack?: AckToken;
+}
+
+/**
+ * The writer key of one record's copy in one mailbox (the writer's `key`, stored in the
+ * Exchange item's extended property): Mandant, table, record id, and the mailbox owner's user
+ * number (or the mailbox address for a listed mailbox).
+ */
+export function writerKey(change: Pick<BueroChange, 'mandant' | 'table' | 'id'>, target: ChangeTarget): string {
+  const owner = target.user ? String(target.user.nr) : target.mailbox.toLowerCase();
+  return `buero:${change.mandant}:${change.table}:${change.id}:${owner}`;
+}
