@@ -9,14 +9,14 @@ const root = path.resolve(__dirname, '..');
 const dist = path.join(root, 'dist');
 
 fs.rmSync(dist, { recursive: true, force: true });
+let typeErrors = false;
 try {
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], {
     stdio: 'inherit',
     cwd: root,
   });
 } catch {
-  console.error('build: TypeScript reported errors (above)');
-  process.exit(1);
+  typeErrors = true; // tsc still emits; the assets are copied and the build fails at the end
 }
 
 // Editor files: <type>.html and locales/ are copied as they are, so the built HTML keeps the
@@ -30,6 +30,8 @@ for (const type of fs.readdirSync(nodesDir)) {
   for (const entry of fs.readdirSync(src)) {
     if (entry.endsWith('.html')) fs.copyFileSync(path.join(src, entry), path.join(out, entry));
   }
+  // Node-RED finds a node's icons in an `icons` folder beside its .js file.
+  fs.cpSync(path.join(root, 'icons'), path.join(out, 'icons'), { recursive: true });
   if (fs.existsSync(path.join(src, 'locales'))) {
     fs.cpSync(path.join(src, 'locales'), path.join(out, 'locales'), { recursive: true });
   }
@@ -37,4 +39,8 @@ for (const type of fs.readdirSync(nodesDir)) {
 // Static assets the sandbox serves (pages, data) live beside its TypeScript.
 const sandboxStatic = path.join(root, 'sandbox', 'static');
 if (fs.existsSync(sandboxStatic)) fs.cpSync(sandboxStatic, path.join(dist, 'sandbox', 'static'), { recursive: true });
+if (typeErrors) {
+  console.error('build: TypeScript reported errors (above)');
+  process.exit(1);
+}
 console.log('build: dist/ ready');
