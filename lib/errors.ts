@@ -24,6 +24,22 @@ export class SyncError extends Error {
     this.field = details.field;
     this.retryable = details.retryable ?? false;
   }
+
+  /**
+   * Node-RED hands a Catch node only `err.toString()` (plus code, stack, cause), so record and
+   * field travel inside the text; the sync log reads them back (lib/log/inputs.ts).
+   */
+  override toString(): string {
+    return catchText(this);
+  }
+}
+
+/** `SyncError: [CODE] message [record: …] [field: …]`, the text a Catch node receives. */
+export function catchText(err: { name?: string; code?: string; message: string; record?: string; field?: string }): string {
+  return (
+    `${err.name || 'Error'}: ${err.code ? `[${err.code}] ` : ''}${err.message}` +
+    `${err.record ? ` [record: ${err.record}]` : ''}${err.field ? ` [field: ${err.field}]` : ''}`
+  );
 }
 
 /** Turns anything thrown (libraries throw strings, SOAP fault objects, …) into an Error. */

@@ -24,6 +24,11 @@ export type SyncEvent =
       endpoint: string;
       mailbox?: string;
       reason?: string;
+      /**
+       * On 'end': when the outage began (ISO), for the duration in the log line. The log sink
+       * fills it from the 'begin' event it saw when the sender leaves it out.
+       */
+      since?: string;
       time: string;
     }
   | {
@@ -44,6 +49,8 @@ export type SyncEvent =
       record?: string;
       field?: string;
       reason: string;
+      /** The Node-RED node that reported it, e.g. `"Exchange writer" (buero-exchange-writer)`. */
+      source?: string;
       time: string;
     }
   | {
@@ -51,6 +58,10 @@ export type SyncEvent =
       /** e.g. baseline recorded, backfill counts, user added to / removed from the sync. */
       code: string;
       text: string;
+      /** The Node-RED node it is about (status lines from a Status node). */
+      source?: string;
+      /** Log level; default 'info' (a red node status is logged as 'warn'). */
+      level?: 'info' | 'warn';
       time: string;
     };
 

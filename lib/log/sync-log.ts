@@ -1,0 +1,102 @@
+/**
+ * The log sink's logic without I/O: takes any message, decides whether it becomes a line,
+ * and returns the redacted event and its line. The node writes the line to the LogFile.
+ * Keeps the little state a line needs: when each outage began (for its duration) and the
+ * last status text of each node (a status is logged only when it changes).
+ */
+import { catalogues, type Language } from './catalogue';
+import type { SyncEvent } from './events';
+import { eventText, formatLine, levelOf, oneLine, type Level } from './format';
+import { classify } from './inputs';
+import { redact, redactDeep } from './redact';
+
+/** Topic of the sink's output messages: `{ topic, payload: SyncEvent, line, level }`. */
+export const LOG_TOPIC = 'buero-sync/log';
+
+/** Info code of the line about lines lost while the file could not be written. */
+export const LINES_LOST = 'log-lines-lost';
+
+export interface SyncLogOptions {
+  language: Language;
+  /** B13: one line per item written ("log every transfer"); off by default. */
+  logTransfers: boolean;
+  timeZone?: string;
+  clock?: () => Date;
+  /** The sink's own node id: its own status changes are not logged (they would loop). */
+  selfId?: string;
+  /** Turns a status text that is an i18n key (`node-red:common.status.connected`) into words. */
+  translateStatus?: (text: string) => string;
+}
+
+export interface LogEntry {
+  /** The event, with every secret redacted. */
+  event: SyncEvent;
+  level: Level;
+  /** The line for the file, redacted, without newline. */
+  line: string;
+  /** The line without timestamp and level (for Node-RED's own log, which adds both). */
+  text: string;
+}
+
+export type Accepted = { entry: LogEntry } | { skipped: string };
+
+export class SyncLog {
+  private readonly outageSince = new Map<string, string>();
+  private readonly lastStatus = new Map<string, string>();
+  private readonly clock: () => Date;
+
+  constructor(private readonly options: SyncLogOptions) {
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  accept(msg: unknown): Accepted {
+    const c = classify(msg, this.clock());
+    if (c.kind === 'ignored') return { skipped: c.why };
+    let event = c.event;
+
+    if (event.type === 'transfer' && !this.options.logTransfers) return { skipped: 'transfer (log every transfer is off)' };
+
+    if (c.kind === 'status' && event.type === 'info') {
+      if (c.sourceId && c.sourceId === this.options.selfId) return { skipped: "the log sink's own status" };
+      const text = this.options.translateStatus ? this.options.translateStatus(event.text) : event.text;
+      const before = this.lastStatus.get(c.sourceId);
+      this.lastStatus.set(c.sourceId, text);
+      // A cleared status is remembered (so the same text later is a change) but not logged.
+      if (text === before || text === '') return { skipped: 'status unchanged or cleared' };
+      event = { ...event, text };
+    }
+
+    if (event.type === 'outage') event = this.withOutageStart(event);
+
+    return { entry: this.entry(event) };
+  }
+
+  /** The line saying how many lines were lost while the file could not be written. */
+  linesLost(count: number): LogEntry {
+    return this.entry({
+      type: 'info',
+      code: LINES_LOST,
+      text: catalogues[this.options.language].linesLost(count),
+      level: 'warn',
+      time: this.clock().toISOString(),
+    });
+  }
+
+  private entry(event: SyncEvent): LogEntry {
+    const safe = redactDeep(event);
+    const line = redact(formatLine(safe, this.options));
+    return { event: safe, level: levelOf(safe), line, text: redact(oneLine(eventText(safe, this.options.language))) };
+  }
+
+  private withOutageStart(event: Extract<SyncEvent, { type: 'outage' }>): SyncEvent {
+    const key = `${event.system}|${event.endpoint}|${event.mailbox ?? ''}`;
+    if (event.phase === 'begin') {
+      // A repeated 'begin' during the same outage keeps the first start.
+      if (!this.outageSince.has(key)) this.outageSince.set(key, event.time);
+      return event;
+    }
+    const since = event.since ?? this.outageSince.get(key);
+    this.outageSince.delete(key);
+    return since ? { ...event, since } : event;
+  }
+}
