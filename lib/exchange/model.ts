@@ -26,6 +26,11 @@ export interface Recurrence {
   /** 1–12. */
   month?: number;
   index?: 'first' | 'second' | 'third' | 'fourth' | 'last';
+  /**
+   * Weekly series: the day a week starts on (RFC 5545 WKST, default monday). It decides which
+   * weeks an interval above 1 selects; EWS and Graph default to sunday, so the writer sets it.
+   */
+  firstDayOfWeek?: Weekday;
   /** First occurrence's date, `YYYY-MM-DD` in the item's time zone. */
   startDate: string;
   /** Last possible occurrence date `YYYY-MM-DD` (inclusive); or count; or neither (no end). */

@@ -1,14 +1,149 @@
-import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { split } from '../../lib/ack';
+import { SyncError, toError } from '../../lib/errors';
+import { EVENT_TOPIC } from '../../lib/log/events';
+import {
+  checkOverrides,
+  mapChange,
+  settingsFromFlow,
+  type FieldOverride,
+  type MapSettings,
+  type OverrideEvaluator,
+  warningEvent,
+} from '../../lib/mapping';
 
-type BueroMapConfig = NodeDef;
+/** The node's configuration as the editor saves it (version 1). */
+interface BueroMapConfig extends NodeDef {
+  version?: number;
+  timeZone?: string;
+  bodyFormat?: string;
+  bodyFormatType?: string;
+  keepInfo?: string | boolean;
+  keepInfoType?: string;
+  category?: string;
+  companyContacts?: string | boolean;
+  companyContactsType?: string;
+  reminderDefault?: string;
+  placeholderSubject?: string;
+  freeBusy?: string;
+  freeBusyType?: string;
+  fields?: string;
+  overrides?: FieldOverride[];
+}
 
-// Node skeleton: passes messages on until its behaviour lands with its issue.
+type Expression = ReturnType<NodeAPI['util']['prepareJSONataExpression']>;
+
+/**
+ * Thin adapter over lib/mapping: reads the settings (fixed values, ${VAR} texts or
+ * environment-variable typed inputs), maps each change, sends the writer messages on output 1
+ * and the warnings as sync-log events on output 2. Changes are mapped one after the other, so
+ * the writer receives them in the order the source sent them.
+ */
 export = function (RED: NodeAPI) {
   function BueroMapNode(this: Node, config: BueroMapConfig) {
     RED.nodes.createNode(this, config);
-    this.on('input', (msg: NodeMessageInFlow, send, done) => {
-      send(msg);
-      done();
+    start(this, config);
+  }
+
+  function start(node: Node, config: BueroMapConfig) {
+
+    // Typed inputs hold a fixed value or the name of an environment variable ('env').
+    const typed = (value: unknown, type: string | undefined): unknown =>
+      type === 'env' ? RED.util.evaluateNodeProperty(String(value ?? ''), 'env', node, {} as NodeMessage) : value;
+
+    let settings: MapSettings | undefined;
+    let configError: SyncError | undefined;
+    try {
+      const overrides = checkOverrides(config.overrides ?? []);
+      const compiled = new Map<string, Expression>();
+      overrides.forEach((o, i) => {
+        try {
+          compiled.set(o.expression, RED.util.prepareJSONataExpression(o.expression, node));
+        } catch (err) {
+          throw new SyncError('config-invalid', `Field override ${i + 1} (${o.field}): ${toError(err).message}`, {
+            record: 'buero-map settings',
+            field: `overrides[${i}]`,
+          });
+        }
+      });
+      // Node-RED's own JSONata: $env, $flowContext, $globalContext and $moment work as in a Change node.
+      const evaluate: OverrideEvaluator = (override, input, bindings) =>
+        new Promise((resolve, reject) => {
+          const expr = compiled.get(override.expression)!;
+          expr.assign('item', bindings.item);
+          expr.assign('change', bindings.change);
+          expr.assign('address', bindings.address);
+          expr.assign('postalAddress', bindings.postalAddress);
+          RED.util.evaluateJSONataExpression(expr, input as NodeMessage, (err, value) => (err ? reject(err) : resolve(value)));
+        });
+      settings = settingsFromFlow({
+        timeZone: config.timeZone,
+        bodyFormat: typed(config.bodyFormat, config.bodyFormatType),
+        keepInfo: typed(config.keepInfo, config.keepInfoType),
+        category: config.category,
+        companyContacts: typed(config.companyContacts, config.companyContactsType),
+        reminderDefault: config.reminderDefault,
+        placeholderSubject: config.placeholderSubject,
+        freeBusy: typed(config.freeBusy, config.freeBusyType),
+        fields: config.fields,
+        overrides,
+        evaluate,
+      });
+    } catch (err) {
+      configError = err instanceof SyncError ? err : new SyncError('config-invalid', toError(err).message, { cause: err });
+      node.error(configError.message);
+      node.status({ fill: 'red', shape: 'ring', text: RED._('buero-map.status.configError') });
+    }
+
+    // How the sync log names this node, as the other nodes do: "name" (type).
+    const source = node.name ? `"${node.name}" (buero-map)` : 'buero-map';
+    let mapped = 0;
+    let warned = 0;
+    let queue: Promise<void> = Promise.resolve();
+
+    async function handle(msg: NodeMessageInFlow, send: (m: Array<NodeMessage[]>) => void, done: (err?: Error) => void) {
+      if (configError || !settings) {
+        // Not acknowledged: the source sends the change again once the settings are fixed.
+        done(configError);
+        return;
+      }
+      try {
+        const { messages, warnings } = await mapChange(msg.payload, settings);
+        const tokens = split((msg as { ack?: unknown }).ack, messages.length);
+        const writerMessages = messages.map((payload, i) => {
+          const out: NodeMessage & { ack?: unknown } = { topic: `${payload.kind}/${payload.action}`, payload };
+          if (tokens[i]) out.ack = tokens[i];
+          return out;
+        });
+        const now = new Date();
+        const events = warnings.map((w) => ({ topic: EVENT_TOPIC, payload: warningEvent(w, now, source) }) as NodeMessage);
+        for (const w of warnings) node.warn(w.message);
+        mapped++;
+        warned += warnings.length;
+        if (writerMessages.length > 0 || events.length > 0) send([writerMessages, events]);
+        node.status(
+          warned > 0
+            ? { fill: 'yellow', shape: 'dot', text: RED._('buero-map.status.warnings', { count: warned }) }
+            : { fill: 'green', shape: 'dot', text: RED._('buero-map.status.mapped', { count: mapped }) },
+        );
+        done();
+      } catch (err) {
+        const error = err instanceof SyncError ? err : new SyncError('map-failed', toError(err).message, { cause: err });
+        // The fault is reported (Catch nodes, log); acknowledging keeps the source moving. The
+        // record comes again once it is corrected in büro+ (a new version).
+        if (error.code !== 'config-invalid') split((msg as { ack?: unknown }).ack, 0);
+        node.status({ fill: 'red', shape: 'ring', text: RED._('buero-map.status.recordError') });
+        done(error);
+      }
+    }
+
+    node.on('input', (msg, send, done) => {
+      queue = queue.then(() => handle(msg, send as (m: Array<NodeMessage[]>) => void, done));
+    });
+
+    node.on('close', (done: () => void) => {
+      // Let changes already received finish mapping before the flow stops.
+      queue.then(() => done(), () => done());
     });
   }
   RED.nodes.registerType('buero-map', BueroMapNode);
