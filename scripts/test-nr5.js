@@ -45,7 +45,7 @@ const wanted = {
     mocha: dev.mocha,
     sinon: dev.sinon,
     graphql: dev.graphql,
-    libxmljs2: dev.libxmljs2,
+    'libxml2-wasm': dev['libxml2-wasm'],
   },
 };
 const runPkgFile = path.join(runDir, 'package.json');
