@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run test:nr5`: the node tests against Node-RED 5 on Node 22.
 //
-// Node-RED 5 needs Node 22, and native modules (better-sqlite3, libxmljs2) are built per
+// Node-RED 5 needs Node 22, and native modules (better-sqlite3) are built per
 // Node ABI, so this runs in its own tree under .nr5/ (git-ignored): Node 22 from the `node@22`
 // npm package, then the package's dependencies plus node-red@5 installed and built by that
 // Node 22 against its own headers, then the built tests (dist/test/nodes) run from a copy of

@@ -46,6 +46,14 @@ export interface BueroChange {
   targets: ChangeTarget[];
   /** Mailboxes that held it before and must not any more (a participant removed; all on delete). */
   removed: ChangeTarget[];
+  /**
+   * The field names in force (settings of the büro+ connection): per entity, the product's
+   * name of a field → its büro+ name, e.g. `calendar.subject` → `fldKurzInfo`; so a consumer
+   * reads `record` right even when a field is configured under another name. Entities:
+   * `calendar` for appointments and tasks; `contactPeople`, `addresses`, `postalAddresses` for
+   * contacts.
+   */
+  fields?: Partial<Record<'calendar' | 'addresses' | 'postalAddresses' | 'contactPeople', Record<string, string>>>;
 }
 
 export interface BueroChangeMessage {

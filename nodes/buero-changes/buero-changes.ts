@@ -1,15 +1,190 @@
-import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
+import { ack } from '../../lib/ack';
+import { ChangeFeed } from '../../lib/buero/change-feed';
+import { type LoopStatus, SyncLoop } from '../../lib/buero/sync-loop';
+import { SyncError, toError } from '../../lib/errors';
+import { EVENT_TOPIC, type SyncEvent } from '../../lib/log/events';
+import { CursorStore } from '../../lib/state/cursor';
+import { acquireStateDb, releaseStateDb } from '../../lib/state/shared-db';
+import type { BueroConnectionConfigNode } from '../buero-connection/api';
 
-type BueroChangesConfig = NodeDef;
+interface BueroChangesDef extends NodeDef {
+  connection: string;
+  appointments: boolean;
+  tasks: boolean;
+  contacts: boolean;
+  /** Poll interval in seconds. */
+  interval: number | string;
+  autoSync: boolean;
+  /** `users`: every synced user's mailbox; `listed`: the mailboxes in contactMailboxes. */
+  contactTarget: 'users' | 'listed';
+  contactMailboxes: string;
+  deletionEvery: number | string;
+  pageSize: number | string;
+}
 
-// Node skeleton: passes messages on until its behaviour lands with its issue.
+type Command = 'pause' | 'resume' | 'sync-now' | 'backfill' | 'ack';
+
+function positive(v: unknown, fallback: number): number {
+  const n = Number(v);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/** Node-RED copies only `code` of an Error to the Catch message; record and field ride as tags the log sink reads. */
+function forCatch(err: SyncError): Error {
+  const tags = `${err.record ? ` [record: ${err.record}]` : ''}${err.field ? ` [field: ${err.field}]` : ''}`;
+  const e = new Error(`[${err.code}] ${err.message}${tags}`);
+  (e as Error & { code: string }).code = err.code;
+  return e;
+}
+
 export = function (RED: NodeAPI) {
-  function BueroChangesNode(this: Node, config: BueroChangesConfig) {
+  function BueroChangesNode(this: Node, config: BueroChangesDef) {
     RED.nodes.createNode(this, config);
-    this.on('input', (msg: NodeMessageInFlow, send, done) => {
-      send(msg);
-      done();
+    const node = this;
+    const connNode = RED.nodes.getNode(config.connection) as BueroConnectionConfigNode | null;
+    const conn = connNode?.connection;
+    if (!connNode || !conn) {
+      const text = connNode?.configError?.message ?? RED._('buero-changes.errors.noConnection');
+      node.status({ fill: 'red', shape: 'ring', text: RED._('buero-changes.status.config') });
+      node.error(text);
+      node.on('input', (_msg: NodeMessageInFlow, _send, done) => done(new Error(text)));
+      return;
+    }
+
+    const sendEvent = (e: SyncEvent, extra: Record<string, unknown> = {}) => node.send([null, { topic: EVENT_TOPIC, payload: e, ...extra }]);
+    // The backfill's info event goes out with the counts (msg.backfill) once the backfill is done.
+    let backfillEvent: SyncEvent | undefined;
+    const db = acquireStateDb(connNode.stateFile);
+    const listed = String(config.contactMailboxes ?? '')
+      .split(/[\s,;]+/)
+      .map((m) => m.trim())
+      .filter(Boolean);
+    const feed = new ChangeFeed({
+      client: conn.client,
+      // One position per node and Mandant: another Mandant starts with its own baseline.
+      store: new CursorStore(db, `${node.id}:${conn.mandant}`),
+      source: node.id,
+      mandant: conn.mandant,
+      fields: conn.fields,
+      sync: { appointments: config.appointments !== false, tasks: config.tasks !== false, contacts: config.contacts !== false },
+      contactMailboxes: config.contactTarget === 'listed' ? listed : undefined,
+      pageSize: positive(config.pageSize, 500),
+      emit: (msg) => node.send([msg as unknown as NodeMessage, null]),
+      event: (e) => {
+        if (e.type === 'info' && e.code.startsWith('backfill')) backfillEvent = e;
+        else sendEvent(e);
+      },
+      recordError: (err) => node.error(forCatch(err), { topic: 'buero-sync/record-error', payload: { code: err.code, record: err.record, field: err.field, message: err.message } }),
+    });
+
+    const statusOf = (s: LoopStatus): NodeStatus => {
+      const t = (key: string, opts?: Record<string, string | number>) => RED._(`buero-changes.status.${key}`, opts);
+      switch (s.state) {
+        case 'starting':
+          return { fill: 'grey', shape: 'ring', text: t('starting') };
+        case 'polling':
+          return { fill: 'blue', shape: 'dot', text: t('polling') };
+        case 'idle':
+          return { fill: 'green', shape: 'dot', text: s.pending ? t('pending', { count: s.pending }) : t('idle', { users: s.users ?? 0 }) };
+        case 'paused':
+          return { fill: 'grey', shape: 'ring', text: t('paused') };
+        case 'outage':
+          return { fill: 'yellow', shape: 'ring', text: t('outage') };
+        case 'reconnect':
+          return { fill: 'red', shape: 'ring', text: t('reconnect') };
+        case 'not-connected':
+          return { fill: 'red', shape: 'ring', text: t('notConnected') };
+        case 'stopped':
+          return { fill: 'red', shape: 'dot', text: t('mandant') };
+        case 'backfill':
+          return { fill: 'blue', shape: 'ring', text: t('backfill') };
+        case 'waiting-acks':
+          return { fill: 'yellow', shape: 'dot', text: t('waitingAcks') };
+        default:
+          return { fill: 'red', shape: 'dot', text: t('error') };
+      }
+    };
+
+    const loop = new SyncLoop({
+      feed,
+      endpoint: conn.client.host,
+      intervalMs: positive(config.interval, 15) * 1000,
+      autoSync: config.autoSync !== false,
+      deletionEvery: positive(config.deletionEvery, 4),
+      onStatus: (s) => node.status(statusOf(s)),
+      event: (e) => sendEvent(e),
+      error: (err) => node.error(forCatch(err), { topic: 'buero-sync/error', payload: { code: err.code, field: err.field, message: err.message } }),
+    });
+    // A finished "Connect to büro+" lets a waiting poll go at once.
+    const offAuth = conn.onAuthChange((state) => {
+      if (state === 'connected') loop.kick();
+    });
+    loop.start();
+
+    const runBackfill = async (dryRun: boolean) => {
+      const result = await loop.backfill(dryRun);
+      if (backfillEvent) sendEvent(backfillEvent, { backfill: result });
+      backfillEvent = undefined;
+      return result;
+    };
+    (node as Node & { backfill?: typeof runBackfill }).backfill = runBackfill;
+
+    node.on('input', (msg: NodeMessageInFlow & { command?: unknown; dryRun?: unknown; ack?: unknown }, _send, done) => {
+      const command = (msg.command ?? (msg.payload as { command?: unknown } | undefined)?.command) as Command | undefined;
+      switch (command) {
+        case 'pause':
+          loop.pause();
+          return done();
+        case 'resume':
+          loop.resume();
+          return done();
+        case 'sync-now':
+          loop.syncNow().then(
+            () => done(),
+            (err) => done(toError(err)),
+          );
+          return;
+        case 'backfill': {
+          const dryRun = (msg.dryRun ?? (msg.payload as { dryRun?: unknown } | undefined)?.dryRun) === true;
+          runBackfill(dryRun).then(
+            () => done(),
+            (err) => done(err instanceof SyncError ? forCatch(err) : toError(err)),
+          );
+          return;
+        }
+        case 'ack':
+          // A custom flow that drops a change on purpose hands it on this way.
+          ack(msg.ack);
+          return done();
+        default:
+          return done(new Error(RED._('buero-changes.errors.unknownCommand', { command: String(command) })));
+      }
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      offAuth();
+      loop
+        .stop()
+        .catch(() => undefined)
+        .then(() => {
+          feed.close();
+          releaseStateDb(connNode.stateFile);
+          done();
+        });
     });
   }
+
   RED.nodes.registerType('buero-changes', BueroChangesNode);
+
+  // The backfill buttons of the edit dialog.
+  RED.httpAdmin.post('/buero-changes/:id/backfill', RED.auth.needsPermission('buero-changes.write'), async (req, res) => {
+    const node = RED.nodes.getNode(String(req.params.id)) as (Node & { backfill?: (dryRun: boolean) => Promise<unknown> }) | null;
+    if (!node?.backfill) return void res.status(404).json({ error: RED._('buero-changes.errors.notDeployed') });
+    try {
+      res.json(await node.backfill(req.body?.dryRun !== false));
+    } catch (err) {
+      res.status(502).json({ error: toError(err).message });
+    }
+  });
 };

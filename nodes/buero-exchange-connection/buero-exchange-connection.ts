@@ -1,11 +1,110 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { ExchangeConnection, expandVariables, type ConnectionSettings } from '../../lib/exchange/connection';
+import { testConnection } from '../../lib/exchange/connection-test';
+import { registerSecret } from '../../lib/log/redact';
 
-type BueroExchangeConnectionConfig = NodeDef;
+/** The settings as the editor saves them (every text may be `${ENV_VAR}`). */
+interface ConnectionConfig extends NodeDef {
+  deployment?: 'onprem' | 'online';
+  host?: string;
+  auth?: 'ntlm' | 'basic';
+  user?: string;
+  tenant?: string;
+  clientId?: string;
+  authorityHost?: string;
+  ewsUrl?: string;
+  caFile?: string;
+  version?: string;
+  timeZone?: string;
+}
 
-// Config node skeleton: the settings arrive with their issue.
+interface ConnectionCredentials {
+  password?: string;
+  clientSecret?: string;
+}
+
+/** What the writer node uses: the connection, built once from the settings. */
+interface ExchangeConnectionConfigNode extends Node {
+  /** Throws an ExchangeError naming the setting when the settings are incomplete. */
+  connection(): ExchangeConnection;
+  /** URL for status and logs (no credentials). */
+  endpoint: string;
+}
+
+/** Node-RED's placeholder for an unchanged password field in the edit dialog. */
+const UNCHANGED = '__PWRD__';
+
 export = function (RED: NodeAPI) {
-  function BueroExchangeConnectionNode(this: Node, config: BueroExchangeConnectionConfig) {
-    RED.nodes.createNode(this, config);
+  // ${NAME} from Node-RED's environment (flow, group, global env) or the process environment.
+  const lookup = (node: Node | undefined) => (name: string): string | undefined => {
+    let value: unknown;
+    try {
+      value = node ? RED.util.getSetting(node, name) : undefined;
+    } catch {
+      value = undefined;
+    }
+    if (value === undefined || value === null || value === '') value = process.env[name];
+    return value === undefined || value === null ? undefined : String(value);
+  };
+
+  function toSettings(config: ConnectionConfig, creds: ConnectionCredentials, node?: Node): ConnectionSettings {
+    const env = (v: string | undefined) => expandVariables(v, lookup(node))?.trim() || undefined;
+    return {
+      deployment: config.deployment === 'online' ? 'online' : 'onprem',
+      host: env(config.host),
+      auth: env(config.auth) === 'basic' ? 'basic' : 'ntlm',
+      user: env(config.user),
+      password: expandVariables(creds.password, lookup(node)),
+      tenant: env(config.tenant),
+      clientId: env(config.clientId),
+      clientSecret: expandVariables(creds.clientSecret, lookup(node)),
+      authorityHost: env(config.authorityHost),
+      ewsUrl: env(config.ewsUrl),
+      caFile: env(config.caFile),
+      version: env(config.version),
+      timeZone: env(config.timeZone),
+    };
   }
-  RED.nodes.registerType('buero-exchange-connection', BueroExchangeConnectionNode);
+
+  function BueroExchangeConnectionNode(this: ExchangeConnectionConfigNode, config: ConnectionConfig) {
+    RED.nodes.createNode(this, config);
+    const node = this as ExchangeConnectionConfigNode;
+    const settings = toSettings(config, (node.credentials ?? {}) as ConnectionCredentials, node);
+    // The sync log masks these wherever a library echoes them.
+    registerSecret(settings.password);
+    registerSecret(settings.clientSecret);
+    let built: ExchangeConnection | undefined;
+    node.endpoint = settings.deployment === 'online' ? settings.ewsUrl || 'https://outlook.office365.com/EWS/Exchange.asmx' : settings.host ?? '';
+    node.connection = () => {
+      built ??= new ExchangeConnection(settings);
+      node.endpoint = built.endpoint;
+      return built;
+    };
+  }
+
+  RED.nodes.registerType('buero-exchange-connection', BueroExchangeConnectionNode as never, {
+    credentials: {
+      password: { type: 'password' },
+      clientSecret: { type: 'password' },
+    },
+  });
+
+  /**
+   * "Test connection": the dialog sends the typed (unsaved) settings; a secret it did not
+   * change arrives as Node-RED's placeholder and is taken from the saved node.
+   */
+  RED.httpAdmin.post('/buero-exchange-connection/test', RED.auth.needsPermission('buero-exchange-connection.write'), async (req, res) => {
+    const body = (req.body ?? {}) as { id?: string; settings?: ConnectionConfig; credentials?: ConnectionCredentials; mailbox?: string };
+    const saved = (body.id ? (RED.nodes.getCredentials(body.id) as ConnectionCredentials | undefined) : undefined) ?? {};
+    const typed = body.credentials ?? {};
+    const pick = (name: keyof ConnectionCredentials) => (typed[name] === UNCHANGED || typed[name] === undefined ? saved[name] : typed[name]);
+    const deployed = body.id ? (RED.nodes.getNode(body.id) as Node | null) ?? undefined : undefined;
+    try {
+      const settings = toSettings(body.settings ?? {} as ConnectionConfig, { password: pick('password'), clientSecret: pick('clientSecret') }, deployed);
+      const result = await testConnection(settings, String(body.mailbox ?? ''));
+      res.json(result);
+    } catch (err) {
+      res.json({ ok: false, step: 'other', message: String((err as Error)?.message ?? err) });
+    }
+  });
 };

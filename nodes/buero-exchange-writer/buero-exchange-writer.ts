@@ -1,15 +1,187 @@
-import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import path from 'node:path';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { ack } from '../../lib/ack';
+import { EwsTransport } from '../../lib/exchange/ews/transport';
+import { ExchangeWriter, type WriteOutcome } from '../../lib/exchange/writer';
+import { EVENT_TOPIC, type SyncEvent } from '../../lib/log/events';
+import { acquireStateDb, releaseStateDb } from '../../lib/state/shared-db';
+import type { ExchangeConnection } from '../../lib/exchange/connection';
 
-type BueroExchangeWriterConfig = NodeDef;
+/** The buero-exchange-connection config node as this node uses it. */
+interface ExchangeConnectionConfigNode extends Node {
+  connection(): ExchangeConnection;
+}
 
-// Node skeleton: passes messages on until its behaviour lands with its issue.
+interface WriterConfig extends NodeDef {
+  connection?: string;
+  batchSize?: string | number;
+  flushDelay?: string | number;
+  maxConcurrent?: string | number;
+  maxConcurrentPerMailbox?: string | number;
+  contactsFolder?: string;
+  onItemNotFound?: 'recreate' | 'skip';
+  stateFile?: string;
+}
+
+type Send = (msg: Array<NodeMessage | null>) => void;
+type Done = (err?: Error) => void;
+
+/** The status changes at most this often (thousands of items must not flood the editor). */
+const STATUS_INTERVAL_MS = 500;
+/** How long `close` lets requests in flight finish. */
+const CLOSE_TIMEOUT_MS = 10_000;
+
+/** Short status words per error code (the catalogue's status.error.* keys). */
+const SHORT: Record<string, string> = {
+  'exchange.server-busy': 'busy',
+  'exchange.unavailable': 'unreachable',
+  'exchange.dns': 'dns',
+  'exchange.tls': 'tls',
+  'exchange.auth': 'auth',
+  'exchange.impersonation': 'impersonation',
+  'exchange.mailbox': 'mailbox',
+  'exchange.folder': 'folder',
+  'exchange.config': 'settings',
+  'exchange.item-rejected': 'rejected',
+  'exchange.request-rejected': 'rejected',
+};
+
+function number(value: unknown, fallback: number, min: number, max: number): number {
+  const n = Number(value);
+  return Number.isFinite(n) && value !== '' && value !== undefined ? Math.min(max, Math.max(min, Math.round(n))) : fallback;
+}
+
+// Exchange writer: the Node-RED side of lib/exchange/writer (queue in, results and events out).
 export = function (RED: NodeAPI) {
-  function BueroExchangeWriterNode(this: Node, config: BueroExchangeWriterConfig) {
+  function BueroExchangeWriterNode(this: Node, config: WriterConfig) {
     RED.nodes.createNode(this, config);
-    this.on('input', (msg: NodeMessageInFlow, send, done) => {
-      send(msg);
-      done();
+    start(this, config);
+  }
+
+  function start(node: Node, config: WriterConfig) {
+    const connectionNode = config.connection ? (RED.nodes.getNode(config.connection) as ExchangeConnectionConfigNode | null) : null;
+
+    let writer: ExchangeWriter | undefined;
+    let setupError: Error | undefined;
+    let stateFile: string | undefined;
+    try {
+      if (!connectionNode) throw new Error(RED._('buero-exchange-writer.error.noConnection'));
+      const connection = connectionNode.connection();
+      const userDir = (RED.settings as unknown as { userDir?: string }).userDir ?? process.cwd();
+      stateFile = path.resolve(userDir, config.stateFile?.trim() || 'buero-sync.sqlite');
+      const db = acquireStateDb(stateFile);
+      writer = new ExchangeWriter({
+        transport: new EwsTransport(connection, { contactsFolder: config.contactsFolder ?? '' }),
+        db,
+        owner: node.id,
+        batchSize: number(config.batchSize, 50, 1, 100),
+        flushDelayMs: number(config.flushDelay, 200, 0, 60_000),
+        maxConcurrent: number(config.maxConcurrent, 8, 1, 27),
+        maxConcurrentPerMailbox: number(config.maxConcurrentPerMailbox, 8, 1, 27),
+        onItemNotFound: config.onItemNotFound === 'skip' ? 'skip' : 'recreate',
+        onOutcome: (o) => outcome(o),
+        onEvent: (e) => event(e),
+        onChange: () => showStatus(),
+      });
+    } catch (err) {
+      setupError = err as Error;
+      node.error(RED._('buero-exchange-writer.error.setup', { reason: setupError.message }));
+    }
+
+    /** Messages in the queue that arrived in this run: their send and done are called when written. */
+    const waiting = new Map<number, { msg: NodeMessageInFlow; send: Send; done: Done }>();
+
+    function outcome(o: WriteOutcome) {
+      const entry = waiting.get(o.changeId);
+      waiting.delete(o.changeId);
+      if (o.ok) {
+        const m = o.message;
+        const out: NodeMessage = {
+          topic: `exchange/${o.action}`,
+          payload: { action: o.action, kind: m.kind, mailbox: m.mailbox, key: m.key, version: m.version, itemId: o.itemId, durationMs: o.durationMs },
+        };
+        if (entry) {
+          out._msgid = entry.msg._msgid;
+          entry.send([out, null]);
+          entry.done();
+        } else {
+          node.send([out, null]);
+        }
+        return;
+      }
+      // Catch nodes get the error with the original message (from an earlier run: its payload).
+      if (entry) entry.done(o.error);
+      else node.error(o.error, { payload: o.message } as NodeMessage);
+    }
+
+    function event(e: SyncEvent) {
+      node.send([null, { topic: EVENT_TOPIC, payload: e } as NodeMessage]);
+    }
+
+    let statusTimer: NodeJS.Timeout | undefined;
+    let statusAt = 0;
+    function showStatus(now = false) {
+      if (!writer) return;
+      const wait = STATUS_INTERVAL_MS - (Date.now() - statusAt);
+      if (!now && wait > 0) {
+        statusTimer ??= setTimeout(() => {
+          statusTimer = undefined;
+          showStatus(true);
+        }, wait);
+        return;
+      }
+      statusAt = Date.now();
+      const s = writer.stats();
+      const short = s.lastError ? SHORT[s.lastError.code] : undefined;
+      if (s.outage || (short && s.queued > 0)) {
+        const why = RED._(`buero-exchange-writer.status.error.${short ?? 'other'}`);
+        node.status({ fill: s.outage ? 'red' : 'yellow', shape: 'ring', text: RED._('buero-exchange-writer.status.waiting', { count: s.queued, why }) });
+      } else if (s.queued > 0) {
+        node.status({ fill: 'blue', shape: 'dot', text: RED._('buero-exchange-writer.status.queued', { count: s.queued }) });
+      } else {
+        node.status({ fill: 'green', shape: 'dot', text: RED._('buero-exchange-writer.status.idle') });
+      }
+    }
+
+    if (writer) {
+      const waitingFromLastRun = writer.start();
+      if (waitingFromLastRun > 0) node.log(RED._('buero-exchange-writer.log.resumed', { count: waitingFromLastRun }));
+      showStatus(true);
+    } else {
+      node.status({ fill: 'red', shape: 'ring', text: RED._('buero-exchange-writer.status.error.settings') });
+    }
+
+    node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
+      if (!writer) {
+        done(setupError ?? new Error(RED._('buero-exchange-writer.error.noConnection')));
+        return;
+      }
+      let changeId: number;
+      try {
+        changeId = writer.enqueue(msg.payload).id;
+      } catch (err) {
+        // A message that breaks the contract can never be written: report it (Catch, log) and
+        // let the change source move on.
+        done(err as Error);
+        ack((msg as { ack?: unknown }).ack);
+        return;
+      }
+      // Durable in the queue now: the change source may commit its position.
+      waiting.set(changeId, { msg, send, done });
+      ack((msg as { ack?: unknown }).ack);
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      if (statusTimer) clearTimeout(statusTimer);
+      const finish = () => {
+        if (stateFile) releaseStateDb(stateFile);
+        done();
+      };
+      if (!writer) return finish();
+      // Requests in flight may finish; what is queued stays for the next start.
+      writer.close(CLOSE_TIMEOUT_MS).then(finish, finish);
     });
   }
+
   RED.nodes.registerType('buero-exchange-writer', BueroExchangeWriterNode);
 };
