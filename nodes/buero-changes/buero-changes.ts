@@ -41,7 +41,7 @@ function forCatch(err: SyncError): Error {
 export = function (RED: NodeAPI) {
   function BueroChangesNode(this: Node, config: BueroChangesDef) {
     RED.nodes.createNode(this, config);
-    const node = this;
+    const node = this as Node;
     const connNode = RED.nodes.getNode(config.connection) as BueroConnectionConfigNode | null;
     const conn = connNode?.connection;
     if (!connNode || !conn) {

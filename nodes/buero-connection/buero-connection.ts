@@ -55,6 +55,11 @@ export = function (RED: NodeAPI) {
       const db = acquireStateDb(node.stateFile);
       acquired = true;
       node.connection = new BueroConnection(settings, { db, connectionId: node.id });
+      // The log says why a re-connect is needed (the change source's status says that it is).
+      node.connection.onAuthChange((state, reason) => {
+        if (state === 'reconnect') node.warn(RED._('buero-connection.log.reconnect', { reason: reason ?? '' }));
+        else node.log(RED._('buero-connection.log.connected'));
+      });
     } catch (err) {
       node.configError = err instanceof SyncError ? err : new SyncError('BUERO_CONFIG', toError(err).message, { cause: err });
       node.error(node.configError.message);
@@ -135,7 +140,6 @@ export = function (RED: NodeAPI) {
         error: typeof req.query.error === 'string' ? req.query.error : undefined,
         error_description: typeof req.query.error_description === 'string' ? req.query.error_description : undefined,
       });
-      node.log(RED._('buero-connection.log.connected'));
       res.type('html').send(page(RED._('buero-connection.callback.connected'), RED._('buero-connection.callback.close')));
     } catch (err) {
       const message = toError(err).message;

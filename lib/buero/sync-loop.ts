@@ -1,0 +1,245 @@
+import { SyncError, toError } from '../errors';
+import type { SyncEvent } from '../log/events';
+import type { BackfillResult, PollResult } from './change-feed';
+
+/**
+ * When the change feed polls: every interval while automatic sync is on, at once on
+ * "sync-now", never two polls at a time. büro+ unreachable or 5xx → retry with growing
+ * backoff and one outage line in the log (begin and end), not one per poll.
+ */
+export type LoopState =
+  | 'starting'
+  | 'polling'
+  | 'idle'
+  | 'paused'
+  | 'outage'
+  | 'reconnect'
+  | 'not-connected'
+  | 'error'
+  | 'stopped'
+  | 'backfill'
+  | 'waiting-acks';
+
+export interface LoopStatus {
+  state: LoopState;
+  users?: number;
+  pending?: number;
+  error?: SyncError;
+}
+
+export interface PollingFeed {
+  poll(opts: { deletions?: boolean }): Promise<PollResult>;
+  backfill(opts: { dryRun: boolean }): Promise<BackfillResult>;
+  readonly pending: number;
+}
+
+export interface SyncLoopOptions {
+  feed: PollingFeed;
+  /** büro+ origin for events (never a credential). */
+  endpoint: string;
+  intervalMs: number;
+  /** Automatic sync on (B12); off: polls only on "sync-now". */
+  autoSync: boolean;
+  /** Check for deletions every this many polls (default 4). */
+  deletionEvery?: number;
+  /** Retry delays after a failure: doubling from initialMs up to maxMs. */
+  backoff?: { initialMs: number; maxMs: number };
+  onStatus(s: LoopStatus): void;
+  event(e: SyncEvent): void;
+  /** A failure of the whole poll (not of one record), reported once until it changes. */
+  error(err: SyncError): void;
+  clock?: () => Date;
+}
+
+const AUTH_STATES: Record<string, LoopState> = {
+  BUERO_RECONNECT_NEEDED: 'reconnect',
+  BUERO_NOT_CONNECTED: 'not-connected',
+};
+
+function asSyncError(err: unknown): SyncError {
+  if (err instanceof SyncError) return err;
+  const e = toError(err);
+  return new SyncError('BUERO_INTERNAL', e.message, { cause: e });
+}
+
+export class SyncLoop {
+  private readonly o: SyncLoopOptions;
+  private readonly clock: () => Date;
+  private paused: boolean;
+  private stopped = false;
+  private fatal = false;
+  private timer?: NodeJS.Timeout;
+  private chain: Promise<unknown> = Promise.resolve();
+  private polls = 0;
+  private failures = 0;
+  private inOutage = false;
+  private outageSince?: string;
+  /** The failure last reported (code + message), so a repeating one is reported once. */
+  private lastFailure?: string;
+  private everConnected = false;
+  private lastStatus: LoopStatus = { state: 'starting' };
+
+  constructor(opts: SyncLoopOptions) {
+    this.o = opts;
+    this.clock = opts.clock ?? (() => new Date());
+    this.paused = !opts.autoSync;
+  }
+
+  get status(): LoopStatus {
+    return this.lastStatus;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  start(): void {
+    this.setStatus(this.paused ? { state: 'paused' } : { state: 'starting' });
+    if (!this.paused) this.schedule(0);
+  }
+
+  pause(): void {
+    this.paused = true;
+    this.clearTimer();
+    if (!this.fatal) this.setStatus({ state: 'paused' });
+  }
+
+  resume(): void {
+    if (this.stopped || this.fatal) return;
+    this.paused = false;
+    this.schedule(0);
+  }
+
+  /** Poll soon again after a failure was fixed from outside (e.g. "Connect to büro+" done). */
+  kick(): void {
+    if (this.timer || this.paused) this.schedule(0);
+  }
+
+  /** One poll now (also while paused), with the deletion check. */
+  syncNow(): Promise<PollResult | undefined> {
+    return this.enqueue(() => this.pollOnce(true));
+  }
+
+  backfill(dryRun: boolean): Promise<BackfillResult> {
+    return this.enqueue(async () => {
+      this.setStatus({ state: 'backfill' });
+      try {
+        return await this.o.feed.backfill({ dryRun });
+      } finally {
+        this.setStatus(this.paused ? { state: 'paused' } : { state: 'idle', pending: this.o.feed.pending });
+      }
+    });
+  }
+
+  /** Stops polling; resolves when a poll in flight has finished. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.clearTimer();
+    await this.chain.catch(() => undefined);
+  }
+
+  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private schedule(ms: number): void {
+    this.clearTimer();
+    if (this.stopped || this.paused || this.fatal) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.enqueue(async () => {
+        if (this.stopped || this.paused) return;
+        const r = await this.pollOnce(false);
+        if (this.stopped || this.paused || this.fatal) return;
+        if (r === undefined) this.schedule(this.retryDelay());
+        else this.schedule(r.more ? 0 : this.o.intervalMs);
+      });
+    }, ms);
+    this.timer.unref?.();
+  }
+
+  private retryDelay(): number {
+    const b = this.o.backoff ?? { initialMs: 1000, maxMs: Math.max(60_000, this.o.intervalMs) };
+    return Math.min(b.maxMs, b.initialMs * 2 ** Math.max(0, this.failures - 1));
+  }
+
+  /** Runs one poll; returns undefined when it failed (the failure is reported). */
+  private async pollOnce(forceDeletions: boolean): Promise<PollResult | undefined> {
+    if (this.stopped || this.fatal) return undefined;
+    this.setStatus({ state: 'polling' });
+    const every = Math.max(1, this.o.deletionEvery ?? 4);
+    try {
+      const r = await this.o.feed.poll({ deletions: forceDeletions || this.polls % every === 0 });
+      this.polls += 1;
+      this.succeeded();
+      this.setStatus(
+        r.waitingForAcks
+          ? { state: 'waiting-acks', pending: this.o.feed.pending }
+          : this.paused
+            ? { state: 'paused' }
+            : { state: 'idle', users: r.users, pending: this.o.feed.pending },
+      );
+      return r;
+    } catch (err) {
+      // Stopping closes the connection under a poll in flight: not an outage worth a line.
+      if (!this.stopped) this.failed(asSyncError(err));
+      return undefined;
+    }
+  }
+
+  private succeeded(): void {
+    const time = this.clock().toISOString();
+    if (this.inOutage) {
+      this.o.event({ type: 'outage', system: 'buero', phase: 'end', endpoint: this.o.endpoint, since: this.outageSince, time });
+      this.inOutage = false;
+    }
+    if (!this.everConnected || this.lastFailure !== undefined) {
+      this.o.event({ type: 'connection', system: 'buero', ok: true, endpoint: this.o.endpoint, time });
+    }
+    this.everConnected = true;
+    this.failures = 0;
+    this.lastFailure = undefined;
+  }
+
+  private failed(err: SyncError): void {
+    this.failures += 1;
+    const time = this.clock().toISOString();
+    const key = `${err.code}:${err.message}`;
+    const first = this.lastFailure !== key;
+    if (err.retryable) {
+      if (!this.inOutage) {
+        this.inOutage = true;
+        this.outageSince = time;
+        this.o.event({ type: 'outage', system: 'buero', phase: 'begin', endpoint: this.o.endpoint, reason: err.message, time });
+      }
+      this.lastFailure = key;
+      this.setStatus({ state: 'outage', error: err });
+      return;
+    }
+    if (first) {
+      this.o.event({ type: 'connection', system: 'buero', ok: false, endpoint: this.o.endpoint, reason: err.message, time });
+      this.o.error(err);
+    }
+    this.lastFailure = key;
+    if (err.code === 'BUERO_MANDANT_MISMATCH') {
+      // The endpoint serves another company's data: never read it.
+      this.fatal = true;
+      this.clearTimer();
+      this.setStatus({ state: 'stopped', error: err });
+      return;
+    }
+    this.setStatus({ state: AUTH_STATES[err.code] ?? 'error', error: err });
+  }
+
+  private setStatus(s: LoopStatus): void {
+    this.lastStatus = s;
+    this.o.onStatus(s);
+  }
+}

@@ -1,0 +1,12 @@
+import type { Node } from 'node-red';
+import type { BueroConnection } from '../../lib/buero/connection';
+import type { SyncError } from '../../lib/errors';
+
+/** What a `buero-connection` config node offers the nodes that use it. */
+export interface BueroConnectionConfigNode extends Node {
+  /** Absent when the settings are invalid (then `configError` says why). */
+  connection?: BueroConnection;
+  configError?: SyncError;
+  /** Absolute path of the state file (SQLite) shared by the büro+ and Exchange nodes. */
+  stateFile: string;
+}
