@@ -13,7 +13,8 @@ export interface BueroConnectionSettings {
   mandant: string | number;
   /** Path of a PEM file with extra CA certificates. */
   caFile?: string;
-  auth: 'oauth' | 'static';
+  /** 'oauth' | 'static'; empty or anything else: static when only a static token is set. */
+  auth?: string;
   clientId?: string;
   clientSecret?: string;
   authorizationUrl?: string;
@@ -26,15 +27,17 @@ export interface BueroConnectionSettings {
 
 /**
  * Replaces `${NAME}` by the environment variable NAME, in any part of a value (Node-RED does
- * this itself only for a property that is exactly `${NAME}`, and never for credentials). A
- * variable that is not set is an error naming it, not an empty value.
+ * this itself only for a property that is exactly `${NAME}`, and never for credentials). An
+ * unset variable means the setting's default (the reference flow names optional variables);
+ * for a required setting it is an error naming the variable.
  */
-export function expandEnv(value: string | undefined, env: NodeJS.ProcessEnv, setting: string): string {
+export function expandEnv(value: string | undefined, env: NodeJS.ProcessEnv, setting: string, required = false): string {
   if (!value) return '';
   return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
     const v = env[name];
-    if (v === undefined) throw new SyncError('BUERO_CONFIG', `The environment variable ${name} (used in the setting "${setting}" of the büro+ connection) is not set.`, { field: setting });
-    return v;
+    if (v !== undefined) return v;
+    if (required) throw new SyncError('BUERO_CONFIG', `The environment variable ${name} (used in the setting "${setting}" of the büro+ connection) is not set.`, { field: setting });
+    return '';
   });
 }
 
@@ -52,14 +55,14 @@ export interface ResolvedSettings {
 }
 
 export function resolveSettings(s: BueroConnectionSettings, env: NodeJS.ProcessEnv = process.env, readFile: (p: string) => string = (p) => fs.readFileSync(p, 'utf8')): ResolvedSettings {
-  const endpoint = expandEnv(s.endpoint, env, 'endpoint URL').trim();
+  const endpoint = expandEnv(s.endpoint, env, 'endpoint URL', true).trim();
   try {
     const u = new URL(endpoint);
     if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('scheme');
   } catch {
     throw new SyncError('BUERO_CONFIG', `The endpoint URL of the büro+ connection is not a valid http(s) URL: "${endpoint}".`, { field: 'endpoint' });
   }
-  const mandantText = expandEnv(String(s.mandant ?? ''), env, 'Mandant').trim();
+  const mandantText = expandEnv(String(s.mandant ?? ''), env, 'Mandant', true).trim();
   const mandant = Number(mandantText);
   if (!/^\d+$/.test(mandantText) || !Number.isSafeInteger(mandant)) {
     throw new SyncError('BUERO_CONFIG', `The Mandant number of the büro+ connection must be a whole number, not "${mandantText}".`, { field: 'mandant' });
@@ -73,9 +76,12 @@ export function resolveSettings(s: BueroConnectionSettings, env: NodeJS.ProcessE
       throw new SyncError('BUERO_CONFIG', `The CA certificate file of the büro+ connection cannot be read: ${caFile} (${(err as Error).message}).`, { field: 'caFile', cause: err });
     }
   }
-  const auth = s.auth === 'static' ? 'static' : 'oauth';
   const clientId = expandEnv(s.clientId, env, 'client ID').trim();
   const staticToken = expandEnv(s.staticToken, env, 'static token').trim();
+  // An auth left open (the reference flow's unset ${BUERO_AUTH}) follows what is configured:
+  // a static token without a client ID means static, anything else OAuth.
+  const authText = expandEnv(s.auth, env, 'authentication').trim();
+  const auth = authText === 'static' || (authText !== 'oauth' && staticToken && !clientId) ? 'static' : 'oauth';
   if (auth === 'oauth' && !clientId) throw new SyncError('BUERO_CONFIG', 'The büro+ connection uses OAuth but has no client ID.', { field: 'clientId' });
   if (auth === 'static' && !staticToken) throw new SyncError('BUERO_CONFIG', 'The büro+ connection uses a static token but none is set.', { field: 'staticToken' });
   return {

@@ -17,7 +17,7 @@ type ErrorEvent = Extract<SyncEvent, { type: 'error' }>;
 export type Classified =
   | { kind: 'event' | 'transfer' | 'catch'; event: SyncEvent }
   /** sourceId: the node whose status it is (the sink logs a status only when it changed). */
-  | { kind: 'status'; event: SyncEvent; sourceId: string }
+  | { kind: 'status'; event: SyncEvent; sourceId: string; fill: string }
   | { kind: 'ignored'; why: string };
 
 const SYSTEMS = ['buero', 'exchange'];
@@ -69,12 +69,13 @@ export function classify(msg: unknown, now: Date): Classified {
     return {
       kind: 'status',
       sourceId: str(source.id) ?? '',
+      fill: str(status.fill) ?? '',
       event: {
         type: 'info',
         code: STATUS_CODE,
         text: str(status.text) ?? '',
         source: nodeLabel(source),
-        ...(status.fill === 'red' ? { level: 'warn' as const } : {}),
+        ...(status.fill === 'red' || status.fill === 'yellow' ? { level: 'warn' as const } : {}),
         time: now.toISOString(),
       },
     };

@@ -2,7 +2,7 @@
  * The log sink's logic without I/O: takes any message, decides whether it becomes a line,
  * and returns the redacted event and its line. The node writes the line to the LogFile.
  * Keeps the little state a line needs: when each outage began (for its duration) and the
- * last status text of each node (a status is logged only when it changes).
+ * last status of each node (a status is logged only for a problem and for its end).
  */
 import { catalogues, type Language } from './catalogue';
 import type { SyncEvent } from './events';
@@ -38,11 +38,13 @@ export interface LogEntry {
   text: string;
 }
 
+const isProblem = (fill: string) => fill === 'red' || fill === 'yellow';
+
 export type Accepted = { entry: LogEntry } | { skipped: string };
 
 export class SyncLog {
   private readonly outageSince = new Map<string, string>();
-  private readonly lastStatus = new Map<string, string>();
+  private readonly lastStatus = new Map<string, { text: string; fill: string }>();
   private readonly clock: () => Date;
 
   constructor(private readonly options: SyncLogOptions) {
@@ -60,9 +62,15 @@ export class SyncLog {
       if (c.sourceId && c.sourceId === this.options.selfId) return { skipped: "the log sink's own status" };
       const text = this.options.translateStatus ? this.options.translateStatus(event.text) : event.text;
       const before = this.lastStatus.get(c.sourceId);
-      this.lastStatus.set(c.sourceId, text);
-      // A cleared status is remembered (so the same text later is a change) but not logged.
-      if (text === before || text === '') return { skipped: 'status unchanged or cleared' };
+      this.lastStatus.set(c.sourceId, { text, fill: c.fill });
+      // Only problems and their end are worth a line: a red or yellow status when its text is new,
+      // and the first normal status after one. Routine changes (polling, counters) are not logged.
+      if (text === '') return { skipped: 'status cleared' };
+      if (isProblem(c.fill)) {
+        if (before && isProblem(before.fill) && before.text === text) return { skipped: 'status unchanged' };
+      } else if (!before || !isProblem(before.fill)) {
+        return { skipped: 'routine status' };
+      }
       event = { ...event, text };
     }
 

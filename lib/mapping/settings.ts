@@ -224,7 +224,7 @@ function mergeFields(partial: DeepPartial<BueroFields> | undefined): BueroFields
 
 /** Reads a boolean setting from a flow property: true/false, also as text (env vars are text). */
 export function settingBoolean(value: unknown, field: string, fallback: boolean): boolean {
-  if (value === undefined || value === null || value === '') return fallback;
+  if (value === undefined || value === null || value === '' || isUnsetVariable(String(value).trim())) return fallback;
   if (typeof value === 'boolean') return value;
   const s = String(value).trim().toLowerCase();
   if (['true', '1', 'yes', 'ja', 'on'].includes(s)) return true;
@@ -268,10 +268,18 @@ export interface FlowSettings {
   evaluate?: OverrideEvaluator;
 }
 
+/**
+ * Node-RED leaves `${NAME}` as it is when the variable is not set; such a setting, like an empty
+ * one, takes the default (the reference flow names optional variables).
+ */
+function isUnsetVariable(s: string): boolean {
+  return /^\$\{[^}]+\}$/.test(s);
+}
+
 function textSetting(value: unknown, fallback: string): string {
   if (value === undefined || value === null) return fallback;
   const s = String(value).trim();
-  return s === '' ? fallback : s;
+  return s === '' || isUnsetVariable(s) ? fallback : s;
 }
 
 /** Settings from the edit dialog's values: empty fields take the defaults. */

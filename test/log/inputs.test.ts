@@ -111,6 +111,7 @@ describe('log inputs: each kind of message becomes a SyncEvent', function () {
     assert.deepEqual(c, {
       kind: 'status',
       sourceId: 'c1',
+      fill: 'red',
       event: { type: 'info', code: 'node-status', text: 'büro+ unreachable', source: 'buero-changes c1', level: 'warn', time: NOW.toISOString() },
     });
   });

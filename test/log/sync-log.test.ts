@@ -47,16 +47,19 @@ describe('sync log: which messages become lines', function () {
     assert.match(line(log.accept(outage('end', '2026-11-27T21:20:00.000Z'))), /wieder erreichbar$/);
   });
 
-  it('logs a node status only when its text changes, never its own status', function () {
-    const log = new SyncLog({ language: 'en', logTransfers: false, clock, selfId: 'log1', translateStatus: (t) => (t === 'x:connected' ? 'connected' : t) });
-    const status = (id: string, text: string) => ({ status: { fill: 'green', shape: 'dot', text, source: { id, type: 'buero-changes', name: 'changes' } } });
-    assert.match(line(log.accept(status('c1', 'polling'))), /INFO {2}Status "changes" \(buero-changes\): polling$/);
-    assert.ok('skipped' in log.accept(status('c1', 'polling')));
-    assert.match(line(log.accept(status('c2', 'polling'))), /polling$/, 'another node has its own last text');
-    assert.match(line(log.accept(status('c1', 'x:connected'))), /: connected$/, 'an i18n key is translated');
-    assert.ok('skipped' in log.accept(status('c1', '')), 'a cleared status is no line');
-    assert.match(line(log.accept(status('c1', 'connected'))), /: connected$/, 'the same text after a clear is a change');
-    assert.ok('skipped' in log.accept(status('log1', '3 lines')));
+  it('logs a node status only for a problem (red, yellow) with a new text and for its end; never routine or its own', function () {
+    const log = new SyncLog({ language: 'en', logTransfers: false, clock, selfId: 'log1', translateStatus: (t) => (t === 'x:unreachable' ? 'büro+ unreachable' : t) });
+    const status = (id: string, fill: string, text: string) => ({ status: { fill, shape: 'dot', text, source: { id, type: 'buero-changes', name: 'changes' } } });
+    assert.ok('skipped' in log.accept(status('c1', 'blue', 'polling')), 'routine: polling');
+    assert.ok('skipped' in log.accept(status('c1', 'green', 'ok · 7 users')), 'routine: ok');
+    assert.match(line(log.accept(status('c1', 'yellow', 'x:unreachable'))), /WARN .*Status "changes" \(buero-changes\): büro\+ unreachable$/, 'a problem, its i18n key translated');
+    assert.ok('skipped' in log.accept(status('c1', 'yellow', 'büro+ unreachable')), 'the same problem again');
+    assert.match(line(log.accept(status('c1', 'red', 're-connect to büro+'))), /re-connect to büro\+$/, 'another problem');
+    assert.match(line(log.accept(status('c2', 'red', 're-connect to büro+'))), /re-connect/, 'another node has its own state');
+    assert.match(line(log.accept(status('c1', 'green', 'ok · 7 users'))), /INFO .*: ok · 7 users$/, 'the end of the problem');
+    assert.ok('skipped' in log.accept(status('c1', 'blue', 'polling')), 'routine again');
+    assert.ok('skipped' in log.accept(status('c2', '', '')), 'a cleared status is no line');
+    assert.ok('skipped' in log.accept(status('log1', 'red', 'cannot write file')), 'never its own status');
   });
 
   it('redacts the line, the text and the event it passes on', function () {

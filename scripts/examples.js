@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+// Writes the two reference flows in examples/ (run after changing a node's settings):
+//   buero-exchange-sync.json         büro+ changes → mapper → Exchange writer → sync log
+//   buero-exchange-sync-notify.json  the same, plus a notification branch for sync errors
+// Every endpoint and secret comes from an environment variable (README), so the same flow runs
+// on the sandbox and on real servers and an exported flow carries no secret.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+
+const crypto = require('node:crypto');
+
+// Node ids as Node-RED makes them (16 hex digits), fixed per name so both flows share them. An id
+// must never equal a type name: Node-RED would read the `type` property as a reference to itself.
+const id = (name) => crypto.createHash('sha256').update(`buero-sync:${name}`).digest('hex').slice(0, 16);
+const TAB = id('tab');
+
+function comment(name, x, y, info) {
+  return { id: id(`c-${name}`), type: 'comment', z: TAB, name, info, x, y, wires: [] };
+}
+
+function syncFlow({ notify }) {
+  const log = id('log');
+  const nodes = [
+    { id: TAB, type: 'tab', label: notify ? 'büro+ → Exchange (mit Benachrichtigung)' : 'büro+ → Exchange', disabled: false, info: 'Reference flow of @buero-sync/node-red-exchange. / Referenz-Flow von @buero-sync/node-red-exchange.' },
+    comment('1. büro+ changes / Änderungen', 170, 60,
+      'Reads büro+ every SYNC_POLL_SECONDS (default 15 s) and emits each created, changed or deleted appointment, task and contact once. Its position in büro+ is saved only after the writer took a change, so nothing is lost across restarts.\n\n' +
+      'Liest büro+ alle SYNC_POLL_SECONDS Sekunden (Standard 15) und gibt jeden angelegten, geänderten oder gelöschten Termin, jede Aufgabe und jeden Kontakt einmal aus. Die Position in büro+ wird erst gespeichert, wenn der Schreiber die Änderung übernommen hat – nach einem Neustart fehlt nichts.\n\n' +
+      'Extend / Erweitern: a Switch node between the change source and the mapper can filter changes; a change dropped on purpose must be acknowledged with `{ command: "ack", ack: msg.ack }` sent back into the change source (see its help).'),
+    comment('2. map / zuordnen', 420, 60,
+      'Turns each büro+ record into one Exchange item per mailbox: time zone (SYNC_TIMEZONE), info texts as HTML or text (SYNC_BODY_FORMAT), "Informationen nicht hinterlegen" (SYNC_KEEP_INFO).\n\n' +
+      'Macht aus jedem büro+-Datensatz ein Exchange-Element je Postfach: Zeitzone (SYNC_TIMEZONE), Infotexte als HTML oder Text (SYNC_BODY_FORMAT), „Informationen nicht hinterlegen“ (SYNC_KEEP_INFO).\n\n' +
+      'Extend / Erweitern: a Change node after the mapper can adjust any field (msg.payload.item) before it is written.'),
+    comment('3. write to Exchange / schreiben', 680, 60,
+      'Writes into each user\'s mailbox (impersonation), in batches, with retries; each büro+ record exists once per mailbox.\n\nSchreibt per Identitätswechsel in das Postfach jedes Benutzers, gebündelt und mit Wiederholungen; jeder büro+-Datensatz existiert je Postfach genau einmal.'),
+    comment('4. sync log / Protokoll', 930, 60,
+      'Writes ExchangeSync.log (SYNC_LOG_FILE; SYNC_LOG_TRANSFERS=true logs every transfer) and passes each logged event on: wire its output to a notification.\n\nSchreibt ExchangeSync.log (SYNC_LOG_FILE; SYNC_LOG_TRANSFERS=true protokolliert jede Übertragung) und gibt jedes Ereignis weiter: Ausgang z. B. mit einer Benachrichtigung verbinden.'),
+    comment('Errors and status → log / Fehler und Status → Protokoll', 250, 300,
+      'The Catch node hands every error of the flow (a bad record, a failed write) to the sync log; the Status node reports outages and reconnects. A bad record never stops the others.\n\nDer Catch-Node gibt jeden Fehler des Flows (fehlerhafter Datensatz, fehlgeschlagenes Schreiben) an das Protokoll; der Status-Node meldet Ausfälle und Wiederverbindungen. Ein fehlerhafter Datensatz hält die anderen nie auf.'),
+    {
+      id: id('changes'), type: 'buero-changes', z: TAB, name: '', connection: id('buero-connection'),
+      appointments: true, tasks: true, contacts: true, interval: '${SYNC_POLL_SECONDS}', autoSync: true,
+      contactTarget: 'users', contactMailboxes: '', deletionEvery: 4, pageSize: 500,
+      x: 170, y: 120, wires: [[id('map')], [log]],
+    },
+    {
+      id: id('map'), type: 'buero-map', z: TAB, name: '', version: 1, timeZone: '${SYNC_TIMEZONE}',
+      bodyFormat: 'SYNC_BODY_FORMAT', bodyFormatType: 'env', keepInfo: 'SYNC_KEEP_INFO', keepInfoType: 'env',
+      category: 'büro+', companyContacts: 'true', companyContactsType: 'bool', reminderDefault: '',
+      placeholderSubject: '(ohne Betreff)', freeBusy: 'busy', freeBusyType: 'freeBusy', fields: '{}', overrides: [],
+      x: 420, y: 120, wires: [[id('writer')], [log]],
+    },
+    {
+      id: id('writer'), type: 'buero-exchange-writer', z: TAB, name: '', connection: id('exchange-connection'),
+      contactsFolder: '', onItemNotFound: 'recreate', batchSize: 50, flushDelay: 200, maxConcurrent: 8, maxConcurrentPerMailbox: 8, stateFile: '',
+      x: 680, y: 120, wires: [[log], [log]],
+    },
+    {
+      id: log, type: 'buero-sync-log', z: TAB, name: '', file: '${SYNC_LOG_FILE}', maxSize: '10', files: '5',
+      language: 'de', languageType: 'lang', transfers: 'SYNC_LOG_TRANSFERS', transfersType: 'env', forward: 'false', forwardType: 'bool',
+      x: 930, y: 120, wires: [notify ? [id('only-errors')] : []],
+    },
+    // Scoped to the sync's own nodes: an error of an extension (say, a webhook that is down) must
+    // not loop back into the notification branch.
+    { id: id('catch'), type: 'catch', z: TAB, name: 'sync errors / Sync-Fehler', scope: [id('changes'), id('map'), id('writer'), log], uncaught: false, x: 190, y: 360, wires: [[log]] },
+    { id: id('status'), type: 'status', z: TAB, name: 'sync status', scope: [id('changes'), id('map'), id('writer')], x: 180, y: 420, wires: [[log]] },
+    {
+      id: id('buero-connection'), type: 'buero-connection', name: 'büro+', endpoint: '${BUERO_URL}', mandant: '${BUERO_MANDANT}',
+      caFile: '${BUERO_CA_FILE}', auth: '${BUERO_AUTH}', authorizationUrl: '', tokenUrl: '', scope: '', stateFile: 'buero-sync.sqlite', fields: {},
+      credentials: { clientId: '${BUERO_CLIENT_ID}', clientSecret: '${BUERO_CLIENT_SECRET}', staticToken: '${BUERO_TOKEN}' },
+    },
+    {
+      id: id('exchange-connection'), type: 'buero-exchange-connection', name: 'Exchange', deployment: '${EXCHANGE_DEPLOYMENT}',
+      host: '${EXCHANGE_URL}', auth: '${EXCHANGE_AUTH}', user: '${EXCHANGE_USER}', tenant: '${EXCHANGE_TENANT}', clientId: '${EXCHANGE_CLIENT_ID}',
+      authorityHost: '${EXCHANGE_AUTHORITY}', ewsUrl: '${EXCHANGE_URL}', api: '${EXCHANGE_API}', caFile: '${EXCHANGE_CA_FILE}', version: 'Exchange2016', timeZone: '${SYNC_TIMEZONE}',
+      credentials: { password: '${EXCHANGE_PASSWORD}', clientSecret: '${EXCHANGE_CLIENT_SECRET}' },
+    },
+  ];
+  if (notify) {
+    nodes.push(
+      comment('5. notify on errors / bei Fehlern benachrichtigen', 1010, 200,
+        'Sends each logged error (connection failed, outage, a record that could not be written) to a webhook, e.g. a Microsoft Teams "Incoming Webhook" or any chat/ticket system: set NOTIFY_WEBHOOK_URL. The delay node sends at most one message per 10 seconds.\n\n' +
+        'Sendet jeden protokollierten Fehler (Verbindung fehlgeschlagen, Ausfall, nicht schreibbarer Datensatz) an einen Webhook, z. B. einen Microsoft-Teams-„Eingehenden Webhook“: NOTIFY_WEBHOOK_URL setzen. Der Delay-Node sendet höchstens eine Nachricht je 10 Sekunden.'),
+      {
+        id: id('only-errors'), type: 'switch', z: TAB, name: 'errors only / nur Fehler', property: 'level', propertyType: 'msg',
+        rules: [{ t: 'eq', v: 'ERROR', vt: 'str' }, { t: 'eq', v: 'WARN', vt: 'str' }], checkall: 'false', repair: false, outputs: 2,
+        x: 1000, y: 260, wires: [[id('rate')], [id('rate')]],
+      },
+      {
+        id: id('rate'), type: 'delay', z: TAB, name: '', pauseType: 'rate', timeout: '5', timeoutUnits: 'seconds', rate: '1', nbRateUnits: '10',
+        rateUnits: 'second', randomFirst: '1', randomLast: '5', randomUnits: 'seconds', drop: true, allowrate: false, outputs: 1,
+        x: 1000, y: 320, wires: [[id('message')]],
+      },
+      {
+        id: id('message'), type: 'change', z: TAB, name: 'Teams message', rules: [
+          { t: 'set', p: 'payload', pt: 'msg', to: '{"text": "büro+ → Exchange: " & line}', tot: 'jsonata' },
+          { t: 'set', p: 'url', pt: 'msg', to: 'NOTIFY_WEBHOOK_URL', tot: 'env' },
+        ], x: 1010, y: 380, wires: [[id('webhook')]],
+      },
+      {
+        id: id('webhook'), type: 'http request', z: TAB, name: 'webhook', method: 'POST', ret: 'txt', paytoqs: 'ignore', url: '', tls: '',
+        persist: false, proxy: '', insecureHTTPParser: false, authType: '', senderr: false, headers: [], x: 1010, y: 440, wires: [[]],
+      },
+    );
+  }
+  return nodes;
+}
+
+const dir = path.resolve(__dirname, '../examples');
+fs.mkdirSync(dir, { recursive: true });
+fs.writeFileSync(path.join(dir, 'buero-exchange-sync.json'), JSON.stringify(syncFlow({ notify: false }), null, 2) + '\n');
+fs.writeFileSync(path.join(dir, 'buero-exchange-sync-notify.json'), JSON.stringify(syncFlow({ notify: true }), null, 2) + '\n');
+console.log('examples: written');
