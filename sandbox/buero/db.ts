@@ -367,6 +367,22 @@ export class BueroDb {
     });
   }
 
+  /**
+   * Changes a büro+ user as an administrator does in büro+'s user management (tblUsers is
+   * read-only through GraphQL): e.g. `{ fldStartMandNr: 1 }` or `{ fldExchPostfach: '…' }`.
+   */
+  modifyUser(nr: number, values: Row): Row {
+    const t = this.tables.tblUsers;
+    return this.transaction(() => {
+      const old = this.rows('tblUsers').find((u) => u.fldNr === nr);
+      if (!old) throw new BueroWriteError('tblUsers', undefined, 'fldNr', `no user ${nr}`);
+      const id = old.fldID as number;
+      const row: Row = { ...this.visible('tblUsers', id), ...values };
+      this.put(t, id, row, false);
+      return { ...row };
+    });
+  }
+
   /** Deletes a record and what depends on it (an address's postal addresses and contact people). */
   delete(table: TableName, id: number): Row | undefined {
     const t = this.writable(table);
