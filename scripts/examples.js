@@ -35,7 +35,7 @@ function syncFlow({ notify }) {
       'Writes into each user\'s mailbox (impersonation), in batches, with retries; each büro+ record exists once per mailbox.\n\nSchreibt per Identitätswechsel in das Postfach jedes Benutzers, gebündelt und mit Wiederholungen; jeder büro+-Datensatz existiert je Postfach genau einmal.'),
     comment('4. sync log / Protokoll', 930, 60,
       'Writes ExchangeSync.log (SYNC_LOG_FILE; SYNC_LOG_TRANSFERS=true logs every transfer) and passes each logged event on: wire its output to a notification.\n\nSchreibt ExchangeSync.log (SYNC_LOG_FILE; SYNC_LOG_TRANSFERS=true protokolliert jede Übertragung) und gibt jedes Ereignis weiter: Ausgang z. B. mit einer Benachrichtigung verbinden.'),
-    comment('Errors and status → log / Fehler und Status → Protokoll', 250, 300,
+    comment('Errors and status → log / Fehler und Status → Protokoll', 690, 320,
       'The Catch node hands every error of the flow (a bad record, a failed write) to the sync log; the Status node reports outages and reconnects. A bad record never stops the others.\n\nDer Catch-Node gibt jeden Fehler des Flows (fehlerhafter Datensatz, fehlgeschlagenes Schreiben) an das Protokoll; der Status-Node meldet Ausfälle und Wiederverbindungen. Ein fehlerhafter Datensatz hält die anderen nie auf.'),
     {
       id: id('changes'), type: 'buero-changes', z: TAB, name: '', connection: id('buero-connection'),
@@ -62,8 +62,8 @@ function syncFlow({ notify }) {
     },
     // Scoped to the sync's own nodes: an error of an extension (say, a webhook that is down) must
     // not loop back into the notification branch.
-    { id: id('catch'), type: 'catch', z: TAB, name: 'sync errors / Sync-Fehler', scope: [id('changes'), id('map'), id('writer'), log], uncaught: false, x: 190, y: 360, wires: [[log]] },
-    { id: id('status'), type: 'status', z: TAB, name: 'sync status', scope: [id('changes'), id('map'), id('writer')], x: 180, y: 420, wires: [[log]] },
+    { id: id('catch'), type: 'catch', z: TAB, name: 'sync errors / Sync-Fehler', scope: [id('changes'), id('map'), id('writer'), log], uncaught: false, x: 690, y: 200, wires: [[log]] },
+    { id: id('status'), type: 'status', z: TAB, name: 'sync status', scope: [id('changes'), id('map'), id('writer')], x: 690, y: 260, wires: [[log]] },
     {
       id: id('buero-connection'), type: 'buero-connection', name: 'büro+', endpoint: '${BUERO_URL}', mandant: '${BUERO_MANDANT}',
       caFile: '${BUERO_CA_FILE}', auth: '${BUERO_AUTH}', authorizationUrl: '', tokenUrl: '', scope: '', stateFile: 'buero-sync.sqlite', fields: {},
