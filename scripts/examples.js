@@ -8,11 +8,11 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-const crypto = require('node:crypto');
+const { createHash } = require('node:crypto');
 
 // Node ids as Node-RED makes them (16 hex digits), fixed per name so both flows share them. An id
 // must never equal a type name: Node-RED would read the `type` property as a reference to itself.
-const id = (name) => crypto.createHash('sha256').update(`buero-sync:${name}`).digest('hex').slice(0, 16);
+const id = (name) => createHash('sha256').update(`buero-sync:${name}`).digest('hex').slice(0, 16);
 const TAB = id('tab');
 
 function comment(name, x, y, info) {

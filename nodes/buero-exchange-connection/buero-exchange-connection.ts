@@ -5,7 +5,7 @@ import { registerSecret } from '../../lib/log/redact';
 
 /** The settings as the editor saves them (every text may be `${ENV_VAR}`). */
 interface ConnectionConfig extends NodeDef {
-  deployment?: 'onprem' | 'online';
+  deployment?: string;
   host?: string;
   auth?: 'ntlm' | 'basic';
   user?: string;
@@ -27,8 +27,6 @@ interface ConnectionCredentials {
 interface ExchangeConnectionConfigNode extends Node {
   /** Throws an ExchangeError naming the setting when the settings are incomplete. */
   connection(): ExchangeConnection;
-  /** URL for status and logs (no credentials). */
-  endpoint: string;
 }
 
 /** Node-RED's placeholder for an unchanged password field in the edit dialog. */
@@ -50,7 +48,7 @@ export = function (RED: NodeAPI) {
   function toSettings(config: ConnectionConfig, creds: ConnectionCredentials, node?: Node): ConnectionSettings {
     const env = (v: string | undefined) => expandVariables(v, lookup(node))?.trim() || undefined;
     return {
-      deployment: config.deployment === 'online' ? 'online' : 'onprem',
+      deployment: env(config.deployment) === 'online' ? 'online' : 'onprem',
       host: env(config.host),
       auth: env(config.auth) === 'basic' ? 'basic' : 'ntlm',
       user: env(config.user),
@@ -74,12 +72,7 @@ export = function (RED: NodeAPI) {
     registerSecret(settings.password);
     registerSecret(settings.clientSecret);
     let built: ExchangeConnection | undefined;
-    node.endpoint = settings.deployment === 'online' ? settings.ewsUrl || 'https://outlook.office365.com/EWS/Exchange.asmx' : settings.host ?? '';
-    node.connection = () => {
-      built ??= new ExchangeConnection(settings);
-      node.endpoint = built.endpoint;
-      return built;
-    };
+    node.connection = () => (built ??= new ExchangeConnection(settings));
   }
 
   RED.nodes.registerType('buero-exchange-connection', BueroExchangeConnectionNode as never, {

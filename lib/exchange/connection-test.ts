@@ -1,0 +1,71 @@
+import dns from 'node:dns/promises';
+import net from 'node:net';
+import * as ews from 'ews-javascript-api';
+import { ExchangeConnection, type ConnectionSettings } from './connection';
+import { ExchangeCode, ExchangeError } from './errors';
+import { ewsCall } from './ews/service';
+
+/**
+ * "Test connection" in the connection's edit dialog: reaches Exchange the way the writer
+ * will (DNS, TLS, credentials or token, impersonation of the mailbox the admin typed, the
+ * mailbox itself) and reports the first step that fails, in words.
+ */
+export type TestStep = 'ok' | 'config' | 'dns' | 'tls' | 'unreachable' | 'url' | 'auth' | 'impersonation' | 'mailbox' | 'other';
+
+export interface TestResult {
+  ok: boolean;
+  step: TestStep;
+  message: string;
+  /** The setting to fix, for config problems. */
+  field?: string;
+}
+
+const STEP_OF: Record<string, TestStep> = {
+  [ExchangeCode.config]: 'config',
+  [ExchangeCode.dns]: 'dns',
+  [ExchangeCode.tls]: 'tls',
+  [ExchangeCode.unavailable]: 'unreachable',
+  [ExchangeCode.auth]: 'auth',
+  [ExchangeCode.impersonation]: 'impersonation',
+  [ExchangeCode.mailbox]: 'mailbox',
+  [ExchangeCode.serverBusy]: 'unreachable',
+};
+
+export async function testConnection(settings: ConnectionSettings, mailbox: string): Promise<TestResult> {
+  let connection: ExchangeConnection;
+  try {
+    connection = new ExchangeConnection({ ...settings, requestTimeoutMs: settings.requestTimeoutMs ?? 20_000 });
+  } catch (err) {
+    const e = err as ExchangeError;
+    return { ok: false, step: 'config', message: e.message, field: e.field };
+  }
+  const target = mailbox.trim();
+  if (!/^[^\s@]+@[^\s@]+$/.test(target)) {
+    return { ok: false, step: 'config', field: 'mailbox', message: 'Enter the SMTP address of a mailbox to test with, e.g. anna.meier@firma.de.' };
+  }
+
+  const host = new URL(connection.ewsUrl).hostname.replace(/^\[|\]$/g, '');
+  if (!net.isIP(host)) {
+    try {
+      await dns.lookup(host);
+    } catch (err) {
+      return { ok: false, step: 'dns', message: `The host name ${host} cannot be resolved (DNS, ${(err as NodeJS.ErrnoException).code ?? 'error'}). Check the host and the server's DNS settings.` };
+    }
+  }
+
+  try {
+    if (connection.auth.kind === 'oauth') await connection.auth.tokens.get();
+    // Reading the mailbox's calendar folder needs the credentials, the impersonation right and the mailbox.
+    await ewsCall(connection, target, (service) =>
+      ews.Folder.Bind(service, ews.WellKnownFolderName.Calendar, new ews.PropertySet(ews.BasePropertySet.IdOnly)));
+  } catch (err) {
+    const e = err instanceof ExchangeError ? err : new ExchangeError('exchange.other', String((err as Error)?.message ?? err));
+    const step = e.httpStatus === 404 ? 'url' : STEP_OF[e.code] ?? 'other';
+    return { ok: false, step, message: e.message };
+  }
+  return {
+    ok: true,
+    step: 'ok',
+    message: `Connected to ${new URL(connection.ewsUrl).host}: the account can write to ${target}.`,
+  };
+}

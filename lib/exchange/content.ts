@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import type { ItemKind } from './model';
+
+/**
+ * Content fingerprints of a neutral item: one hash per top-level field, and one for the whole.
+ * The id map keeps them, so an upsert whose content did not change sends nothing, and an
+ * update sends only the fields whose hash changed.
+ */
+export type FieldHashes = Record<string, string>;
+
+/** JSON with object keys sorted and `undefined` left out, so equal content gives equal text. */
+export function canonicalJson(value: unknown): string {
+  if (value === undefined) return 'null';
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** One hash per field that is present (`null` counts as present: it means "none"). */
+export function fieldHashes(item: object): FieldHashes {
+  const out: FieldHashes = {};
+  const obj = item as Record<string, unknown>;
+  for (const name of Object.keys(obj).sort()) {
+    if (obj[name] === undefined) continue;
+    out[name] = sha256(canonicalJson(obj[name])).slice(0, 32);
+  }
+  return out;
+}
+
+/** The hash of a whole item, from its field hashes. */
+export function contentHash(kind: ItemKind, hashes: FieldHashes): string {
+  return sha256(`${kind}\n${canonicalJson(hashes)}`);
+}
+
+/** Fields whose hash differs, including fields that were there before and are gone now. */
+export function changedFields(before: FieldHashes, after: FieldHashes): string[] {
+  const names = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...names].filter((n) => before[n] !== after[n]).sort();
+}
+
+/**
+ * What Exchange holds after an update that wrote `written` fields: the new hashes for those,
+ * the old ones for the rest (fields in `keep` keep what Exchange has).
+ */
+export function mergeHashes(before: FieldHashes, after: FieldHashes, written: readonly string[]): FieldHashes {
+  const out: FieldHashes = { ...before };
+  for (const name of written) {
+    if (after[name] === undefined) delete out[name];
+    else out[name] = after[name];
+  }
+  return out;
+}

@@ -1,0 +1,63 @@
+import type { ExchangeConnection } from '../connection';
+import type { ItemKind } from '../model';
+import type { CreateRequest, DeleteRequest, DeleteResult, FindResult, ItemRef, ItemResult, Transport, UpdateRequest } from '../transport';
+import { createItems } from './create';
+import { deleteItems } from './delete';
+import { findByKey, readRefs } from './find';
+import { Folders } from './folders';
+import { ewsCall } from './service';
+import { updateItems } from './update';
+import { ExchangeCode } from '../errors';
+
+export interface EwsTransportOptions {
+  /** Contacts go into this subfolder of Contacts (created when missing); empty: Contacts itself. */
+  contactsFolder?: string;
+}
+
+/** The writer's transport over Exchange Web Services (Exchange Server, and Exchange Online while EWS lasts). */
+export class EwsTransport implements Transport {
+  readonly name = 'ews';
+  private readonly folders: Folders;
+
+  constructor(private readonly connection: ExchangeConnection, options: EwsTransportOptions = {}) {
+    this.folders = new Folders(options.contactsFolder ?? '');
+  }
+
+  get endpoint(): string {
+    return this.connection.endpoint;
+  }
+
+  create<K extends ItemKind>(mailbox: string, kind: K, requests: CreateRequest<K>[]): Promise<ItemResult[]> {
+    return this.folderAware(mailbox, kind, ewsCall(this.connection, mailbox, (s) => createItems(s, this.folders, mailbox, kind, requests)));
+  }
+
+  update<K extends ItemKind>(mailbox: string, kind: K, requests: UpdateRequest<K>[]): Promise<ItemResult[]> {
+    return ewsCall(this.connection, mailbox, (s) => updateItems(s, mailbox, kind, requests));
+  }
+
+  delete(mailbox: string, kind: ItemKind, requests: DeleteRequest[]): Promise<DeleteResult[]> {
+    return ewsCall(this.connection, mailbox, (s) => deleteItems(s, mailbox, kind, requests));
+  }
+
+  findByKey(mailbox: string, kind: ItemKind, keys: string[]): Promise<FindResult[]> {
+    return this.folderAware(mailbox, kind, ewsCall(this.connection, mailbox, (s) => findByKey(s, this.folders, mailbox, kind, keys)));
+  }
+
+  refresh(mailbox: string, _kind: ItemKind, refs: ItemRef[]): Promise<ItemResult[]> {
+    return ewsCall(this.connection, mailbox, (s) => readRefs(s, refs, refs.map((r) => r.itemId), mailbox));
+  }
+
+  /** A folder error (the contacts subfolder was deleted) makes the next call look the folder up again. */
+  private async folderAware<T>(mailbox: string, kind: ItemKind, call: Promise<T>): Promise<T> {
+    try {
+      const result = await call;
+      if (kind === 'contact' && Array.isArray(result) && result.some((r) => !r.ok && r.error.code === ExchangeCode.folder)) {
+        this.folders.forget(mailbox);
+      }
+      return result;
+    } catch (err) {
+      if (kind === 'contact') this.folders.forget(mailbox);
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,45 @@
+import * as ews from 'ews-javascript-api';
+import { ExchangeError } from '../errors';
+import type { Appointment, ItemKind } from '../model';
+import type { ItemResult, UpdateRequest } from '../transport';
+import { removeOccurrences } from './create';
+import { itemError } from './errors';
+import { attachId, deletedOccurrenceIndexes, toEwsItem, withCoupledFields } from './items';
+
+/**
+ * Updates items in one UpdateItem request, each with only the fields that changed, against the
+ * ChangeKey we last saw (AutoResolve: a concurrent change in Outlook to other fields is kept;
+ * a real clash comes back as ErrorIrresolvableConflict and the writer re-reads and retries).
+ */
+export async function updateItems(service: ews.ExchangeService, mailbox: string, kind: ItemKind, requests: UpdateRequest[]): Promise<ItemResult[]> {
+  const results: (ItemResult | undefined)[] = requests.map(() => undefined);
+  const sent: { index: number; item: ews.Item; deleted: number[] }[] = [];
+  requests.forEach((r, index) => {
+    try {
+      const fields = withCoupledFields(kind, r.item, r.fields);
+      const recurrence = kind === 'appointment' && fields.includes('recurrence') ? (r.item as Appointment).recurrence : undefined;
+      // Writing the pattern resets the series, so every deleted occurrence is deleted again.
+      const deleted = recurrence ? deletedOccurrenceIndexes(recurrence, r.key) : [];
+      const item = toEwsItem(service, kind, r.key, r.item, fields);
+      attachId(item, r.ref.itemId, r.ref.changeKey);
+      sent.push({ index, item, deleted });
+    } catch (err) {
+      if (err instanceof ExchangeError) results[index] = { ok: false, error: err };
+      else throw err;
+    }
+  });
+  if (sent.length > 0) {
+    const responses = await service.UpdateItems(sent.map((s) => s.item), null as unknown as ews.FolderId,
+      ews.ConflictResolutionMode.AutoResolve, ews.MessageDisposition.SaveOnly,
+      kind === 'appointment' ? ews.SendInvitationsOrCancellationsMode.SendToNone : (null as unknown as ews.SendInvitationsOrCancellationsMode));
+    sent.forEach((s, i) => {
+      const error = itemError(responses.Responses[i], requests[s.index].key, mailbox);
+      results[s.index] = error
+        ? { ok: false, error }
+        : { ok: true, ref: { itemId: s.item.Id.UniqueId, changeKey: s.item.Id.ChangeKey } };
+    });
+    await removeOccurrences(service, mailbox, requests.map((r) => r.key), results,
+      sent.map((s) => ({ index: s.index, deleted: s.deleted })));
+  }
+  return results as ItemResult[];
+}

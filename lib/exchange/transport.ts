@@ -1,0 +1,81 @@
+import type { ExchangeError } from './errors';
+import type { ItemByKind, ItemKind } from './model';
+
+/**
+ * What a transport (EWS today, Microsoft Graph next) does for the writer. The writer owns
+ * batching, the queue, retries, the id map and the content hashes; a transport only talks to
+ * Exchange. Every batch call returns one result per input, in input order, success or error
+ * (exchangelib's rule: a bulk call never hides the other items' fate behind one exception).
+ * A call throws (an ExchangeError) only when the request as a whole failed: then no item's
+ * fate is known.
+ */
+
+/** Where an item lives in Exchange: EWS ItemId + ChangeKey, or a Graph id + @odata.etag. */
+export interface ItemRef {
+  itemId: string;
+  changeKey?: string;
+}
+
+export interface CreateRequest<K extends ItemKind = ItemKind> {
+  key: string;
+  item: ItemByKind[K];
+}
+
+export interface UpdateRequest<K extends ItemKind = ItemKind> {
+  key: string;
+  ref: ItemRef;
+  item: ItemByKind[K];
+  /** The fields to write; all others stay as they are in Exchange. */
+  fields: string[];
+}
+
+export interface DeleteRequest {
+  key: string;
+  ref: ItemRef;
+}
+
+export type ItemResult =
+  | {
+      ok: true;
+      ref: ItemRef;
+      /**
+       * Fields the transport could not finish although the item was written (e.g. deleting
+       * occurrences of a new series failed): the writer writes them again later.
+       */
+      incomplete?: string[];
+    }
+  | { ok: false; error: ExchangeError };
+
+export type DeleteResult = { ok: true } | { ok: false; error: ExchangeError };
+
+/** Found by the key in the item's extended property; `ref: null` when there is none. */
+export type FindResult = { ok: true; ref: ItemRef | null } | { ok: false; error: ExchangeError };
+
+export interface Transport {
+  /** `ews` or `graph`: stored with each id so an id is never used with the wrong transport. */
+  readonly name: string;
+  /** URL or host for events and logs; never a credential. */
+  readonly endpoint: string;
+  /** Largest batch the transport takes per request (Graph $batch: 20). */
+  readonly maxBatchSize?: number;
+  /** Concurrent requests per mailbox the service allows (Exchange Online via Graph: 4). */
+  readonly maxConcurrentPerMailbox?: number;
+
+  create<K extends ItemKind>(mailbox: string, kind: K, requests: CreateRequest<K>[]): Promise<ItemResult[]>;
+  update<K extends ItemKind>(mailbox: string, kind: K, requests: UpdateRequest<K>[]): Promise<ItemResult[]>;
+  delete(mailbox: string, kind: ItemKind, requests: DeleteRequest[]): Promise<DeleteResult[]>;
+  /** Looks items up by the writer key (the extended property every item carries). */
+  findByKey(mailbox: string, kind: ItemKind, keys: string[]): Promise<FindResult[]>;
+  /** Re-reads the current ChangeKey / etag of items (after a conflict). */
+  refresh(mailbox: string, kind: ItemKind, refs: ItemRef[]): Promise<ItemResult[]>;
+  /** Lets in-flight requests finish; no new ones after. */
+  close?(): Promise<void>;
+}
+
+/** The name and GUID of the extended property that carries the writer key (issue 9: shared by EWS and Graph). */
+export const KEY_PROPERTY = {
+  /** PS_PUBLIC_STRINGS, MS-OXPROPS 1.3.2. */
+  propertySetId: '00020329-0000-0000-C000-000000000046',
+  name: 'BueroSyncKey',
+  type: 'String',
+} as const;

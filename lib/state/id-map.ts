@@ -1,0 +1,115 @@
+import type { StateDb } from './db';
+
+/**
+ * The id map: for each writer key in each mailbox, the Exchange item that holds it, the
+ * ChangeKey we last saw, and the content hashes of what Exchange holds. The item's own
+ * extended property carries the key too, so a lost id map can be rebuilt by searching.
+ */
+export interface IdMapEntry {
+  mailbox: string;
+  key: string;
+  kind: string;
+  /** `ews` or `graph`: an id of one transport is not used with the other. */
+  transport: string;
+  itemId: string;
+  changeKey?: string;
+  /** Hash of the whole content Exchange holds ('' when unknown, e.g. found after a crash). */
+  contentHash: string;
+  /** Per-field hashes of what Exchange holds. */
+  fields: Record<string, string>;
+  version?: string;
+  updatedAt: number;
+}
+
+interface Row {
+  mailbox: string;
+  key: string;
+  kind: string;
+  transport: string;
+  item_id: string;
+  change_key: string | null;
+  content_hash: string;
+  field_hashes: string;
+  version: string | null;
+  updated_at: number;
+}
+
+export class IdMap {
+  private readonly getStmt;
+  private readonly putStmt;
+  private readonly delStmt;
+  private readonly countStmt;
+
+  constructor(private readonly db: StateDb) {
+    db.exec(`CREATE TABLE IF NOT EXISTS exchange_id_map (
+      mailbox TEXT NOT NULL,
+      key TEXT NOT NULL,
+      kind TEXT NOT NULL,
+      transport TEXT NOT NULL,
+      item_id TEXT NOT NULL,
+      change_key TEXT,
+      content_hash TEXT NOT NULL,
+      field_hashes TEXT NOT NULL,
+      version TEXT,
+      updated_at INTEGER NOT NULL,
+      PRIMARY KEY (mailbox, key)
+    )`);
+    this.getStmt = db.prepare('SELECT * FROM exchange_id_map WHERE mailbox = ? AND key = ?');
+    this.putStmt = db.prepare(`INSERT INTO exchange_id_map
+      (mailbox, key, kind, transport, item_id, change_key, content_hash, field_hashes, version, updated_at)
+      VALUES (@mailbox, @key, @kind, @transport, @item_id, @change_key, @content_hash, @field_hashes, @version, @updated_at)
+      ON CONFLICT (mailbox, key) DO UPDATE SET kind = excluded.kind, transport = excluded.transport,
+        item_id = excluded.item_id, change_key = excluded.change_key, content_hash = excluded.content_hash,
+        field_hashes = excluded.field_hashes, version = excluded.version, updated_at = excluded.updated_at`);
+    this.delStmt = db.prepare('DELETE FROM exchange_id_map WHERE mailbox = ? AND key = ?');
+    this.countStmt = db.prepare('SELECT COUNT(*) AS n FROM exchange_id_map');
+  }
+
+  get(mailbox: string, key: string): IdMapEntry | undefined {
+    const row = this.getStmt.get(normalise(mailbox), key) as Row | undefined;
+    return row && fromRow(row);
+  }
+
+  put(entry: IdMapEntry): void {
+    this.putStmt.run({
+      mailbox: normalise(entry.mailbox),
+      key: entry.key,
+      kind: entry.kind,
+      transport: entry.transport,
+      item_id: entry.itemId,
+      change_key: entry.changeKey ?? null,
+      content_hash: entry.contentHash,
+      field_hashes: JSON.stringify(entry.fields),
+      version: entry.version ?? null,
+      updated_at: entry.updatedAt,
+    });
+  }
+
+  delete(mailbox: string, key: string): void {
+    this.delStmt.run(normalise(mailbox), key);
+  }
+
+  size(): number {
+    return (this.countStmt.get() as { n: number }).n;
+  }
+}
+
+/** SMTP addresses compare case-insensitively (RFC 5321 local parts may not, Exchange's do). */
+export function normalise(mailbox: string): string {
+  return mailbox.trim().toLowerCase();
+}
+
+function fromRow(row: Row): IdMapEntry {
+  return {
+    mailbox: row.mailbox,
+    key: row.key,
+    kind: row.kind,
+    transport: row.transport,
+    itemId: row.item_id,
+    changeKey: row.change_key ?? undefined,
+    contentHash: row.content_hash,
+    fields: JSON.parse(row.field_hashes) as Record<string, string>,
+    version: row.version ?? undefined,
+    updatedAt: row.updated_at,
+  };
+}

@@ -1,0 +1,163 @@
+import type { StateDb } from './db';
+import { normalise } from './id-map';
+
+/**
+ * The writer's durable queue: every change the writer has accepted stays here until Exchange
+ * confirmed it (or rejected it for good). A change is acknowledged to the change source only
+ * after its row is committed, so a crash at any point loses nothing.
+ *
+ * Pending creates: before a CreateItem is sent, its key is recorded here. If the process dies
+ * after Exchange created the item but before the id map recorded it, the key is still pending
+ * at the next start, and the writer searches Exchange for it before creating anything again.
+ */
+export interface QueuedChange {
+  id: number;
+  /** The writer node that accepted the change (several writers may share one state file). */
+  owner: string;
+  mailbox: string;
+  key: string;
+  kind: string;
+  action: string;
+  version?: string;
+  /** The validated writer message as JSON. */
+  message: string;
+  enqueuedAt: number;
+  attempts: number;
+  notBefore: number;
+  lastError?: string;
+}
+
+export interface PendingCreate {
+  mailbox: string;
+  key: string;
+  kind: string;
+  /** Content hash of what the create sent, so an item found after a crash is known to match. */
+  contentHash: string;
+  fields: Record<string, string>;
+  since: number;
+}
+
+interface QueueRow {
+  id: number;
+  owner: string;
+  mailbox: string;
+  key: string;
+  kind: string;
+  action: string;
+  version: string | null;
+  message: string;
+  enqueued_at: number;
+  attempts: number;
+  not_before: number;
+  last_error: string | null;
+}
+
+export class WriteQueue {
+  private readonly addStmt;
+  private readonly loadStmt;
+  private readonly removeStmt;
+  private readonly retryStmt;
+  private readonly countStmt;
+  private readonly pendingPut;
+  private readonly pendingGet;
+  private readonly pendingDel;
+
+  constructor(readonly db: StateDb) {
+    db.exec(`CREATE TABLE IF NOT EXISTS exchange_write_queue (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      owner TEXT NOT NULL,
+      mailbox TEXT NOT NULL,
+      key TEXT NOT NULL,
+      kind TEXT NOT NULL,
+      action TEXT NOT NULL,
+      version TEXT,
+      message TEXT NOT NULL,
+      enqueued_at INTEGER NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      not_before INTEGER NOT NULL DEFAULT 0,
+      last_error TEXT
+    );
+    CREATE INDEX IF NOT EXISTS exchange_write_queue_owner ON exchange_write_queue (owner, id);
+    CREATE TABLE IF NOT EXISTS exchange_pending_create (
+      mailbox TEXT NOT NULL,
+      key TEXT NOT NULL,
+      kind TEXT NOT NULL,
+      content_hash TEXT NOT NULL,
+      field_hashes TEXT NOT NULL,
+      since INTEGER NOT NULL,
+      PRIMARY KEY (mailbox, key)
+    );`);
+    this.addStmt = db.prepare(`INSERT INTO exchange_write_queue
+      (owner, mailbox, key, kind, action, version, message, enqueued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.loadStmt = db.prepare('SELECT * FROM exchange_write_queue WHERE owner = ? ORDER BY id');
+    this.removeStmt = db.prepare('DELETE FROM exchange_write_queue WHERE id = ?');
+    this.retryStmt = db.prepare('UPDATE exchange_write_queue SET attempts = ?, not_before = ?, last_error = ? WHERE id = ?');
+    this.countStmt = db.prepare('SELECT COUNT(*) AS n FROM exchange_write_queue WHERE owner = ?');
+    this.pendingPut = db.prepare(`INSERT OR REPLACE INTO exchange_pending_create
+      (mailbox, key, kind, content_hash, field_hashes, since) VALUES (?, ?, ?, ?, ?, ?)`);
+    this.pendingGet = db.prepare('SELECT * FROM exchange_pending_create WHERE mailbox = ? AND key = ?');
+    this.pendingDel = db.prepare('DELETE FROM exchange_pending_create WHERE mailbox = ? AND key = ?');
+  }
+
+  /** Adds a change; when this returns, the change survives a crash (synchronous=FULL). */
+  add(change: Omit<QueuedChange, 'id' | 'attempts' | 'notBefore' | 'lastError'>): QueuedChange {
+    const mailbox = normalise(change.mailbox);
+    const info = this.addStmt.run(change.owner, mailbox, change.key, change.kind, change.action,
+      change.version ?? null, change.message, change.enqueuedAt);
+    return { ...change, mailbox, id: Number(info.lastInsertRowid), attempts: 0, notBefore: 0 };
+  }
+
+  /** Everything this writer still has to do, oldest first. */
+  load(owner: string): QueuedChange[] {
+    return (this.loadStmt.all(owner) as QueueRow[]).map((r) => ({
+      id: r.id,
+      owner: r.owner,
+      mailbox: r.mailbox,
+      key: r.key,
+      kind: r.kind,
+      action: r.action,
+      version: r.version ?? undefined,
+      message: r.message,
+      enqueuedAt: r.enqueued_at,
+      attempts: r.attempts,
+      notBefore: r.not_before,
+      lastError: r.last_error ?? undefined,
+    }));
+  }
+
+  remove(ids: readonly number[]): void {
+    for (const id of ids) this.removeStmt.run(id);
+  }
+
+  /** Records a failed attempt: the change stays, to be tried again not before `notBefore`. */
+  retryLater(ids: readonly number[], attempts: number, notBefore: number, lastError: string): void {
+    for (const id of ids) this.retryStmt.run(attempts, notBefore, lastError, id);
+  }
+
+  count(owner: string): number {
+    return (this.countStmt.get(owner) as { n: number }).n;
+  }
+
+  markPending(p: PendingCreate): void {
+    this.pendingPut.run(normalise(p.mailbox), p.key, p.kind, p.contentHash, JSON.stringify(p.fields), p.since);
+  }
+
+  pending(mailbox: string, key: string): PendingCreate | undefined {
+    const row = this.pendingGet.get(normalise(mailbox), key) as
+      | { mailbox: string; key: string; kind: string; content_hash: string; field_hashes: string; since: number }
+      | undefined;
+    if (!row) return undefined;
+    return {
+      mailbox: row.mailbox,
+      key: row.key,
+      kind: row.kind,
+      contentHash: row.content_hash,
+      fields: JSON.parse(row.field_hashes) as Record<string, string>,
+      since: row.since,
+    };
+  }
+
+  clearPending(mailbox: string, key: string): void {
+    this.pendingDel.run(normalise(mailbox), key);
+  }
+}

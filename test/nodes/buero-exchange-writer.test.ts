@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { offAck, onAck, type AckToken } from '../../lib/ack';
+import { openStateDb } from '../../lib/state/db';
+import { WriteQueue } from '../../lib/state/write-queue';
+import type { EwsSimulator } from '../../sandbox/ews';
+import { ANNA, SERVICE, assertCleanTraffic, byKey, only, startSim, until } from '../exchange/ews-support';
+import { appointment, upsert } from '../exchange/support';
+import { helper } from '../support/node-red';
+
+const connectionNode = require('../../nodes/buero-exchange-connection/buero-exchange-connection');
+const writerNode = require('../../nodes/buero-exchange-writer/buero-exchange-writer');
+const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+const statusNode = require('@node-red/nodes/core/common/25-status.js');
+
+type Msg = Record<string, unknown>;
+
+// The two nodes in a real Node-RED runtime, writing to the EWS simulator over HTTPS.
+describe('buero-exchange-connection and buero-exchange-writer nodes in Node-RED', function () {
+  this.timeout(30_000);
+  let sim: EwsSimulator;
+  let dir: string;
+  let written: Msg[];
+  let events: Msg[];
+  let caught: Msg[];
+  let acks: AckToken[];
+  let statuses: Msg[];
+
+  before(async function () {
+    sim = await startSim();
+  });
+  after(async function () {
+    assertCleanTraffic(sim);
+    await sim.close();
+  });
+  beforeEach(function () {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'buero-exchange-nodes-'));
+    written = [];
+    events = [];
+    caught = [];
+    acks = [];
+    statuses = [];
+    onAck('source-1', (t) => acks.push(t));
+    process.env.TEST_EWS_HOST = sim.httpsUrl;
+    process.env.TEST_EWS_PASSWORD = SERVICE.password;
+  });
+  afterEach(async function () {
+    await helper.unload();
+    await helper.stopServer().catch(() => undefined);
+    offAck('source-1');
+    sim.faults.unreachable = false;
+    delete process.env.TEST_EWS_HOST;
+    delete process.env.TEST_EWS_PASSWORD;
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const stateFile = () => path.join(dir, 'buero-sync.sqlite');
+  function flow(writer: Msg = {}) {
+    return [
+      { id: 'tab', type: 'tab' },
+      {
+        id: 'conn', type: 'buero-exchange-connection', name: 'Exchange', deployment: 'onprem',
+        host: '${TEST_EWS_HOST}', auth: 'ntlm', user: `${SERVICE.domain}\\${SERVICE.user}`, caFile: sim.caFile, version: 'Exchange2016',
+      },
+      { id: 'writer', z: 'tab', type: 'buero-exchange-writer', connection: 'conn', stateFile: stateFile(), flushDelay: 50, wires: [['out'], ['events']], ...writer },
+      { id: 'n-catch', z: 'tab', type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
+      { id: 'n-status', z: 'tab', type: 'status', scope: null, wires: [['statuses']] },
+      { id: 'statuses', z: 'tab', type: 'helper' },
+      { id: 'out', z: 'tab', type: 'helper' },
+      { id: 'events', z: 'tab', type: 'helper' },
+      { id: 'caught', z: 'tab', type: 'helper' },
+    ];
+  }
+  async function start(writer: Msg = {}, password = '${TEST_EWS_PASSWORD}') {
+    await helper.load([connectionNode, writerNode, catchNode, statusNode], flow(writer), { conn: { password } });
+    helper.getNode('statuses').on('input', (m: Msg) => statuses.push(m.status as Msg));
+    helper.getNode('out').on('input', (m: Msg) => written.push(m));
+    helper.getNode('events').on('input', (m: Msg) => events.push(m));
+    helper.getNode('caught').on('input', (m: Msg) => caught.push(m));
+  }
+
+  it('writes a change, acknowledges it once queued, reports the result and the connection', async function () {
+    await start();
+    helper.getNode('writer').receive({ payload: upsert('node-1', appointment({ subject: 'Aus Node-RED' }), { mailbox: ANNA }), ack: { source: 'source-1', seq: 7, parts: 1 } });
+    await until(() => written.length === 1, 'the result message');
+    assert.deepEqual(acks, [{ source: 'source-1', seq: 7, parts: 1 }]);
+    const out = written[0];
+    assert.equal(out.topic, 'exchange/created');
+    const p = out.payload as Msg;
+    assert.deepEqual([p.action, p.kind, p.mailbox, p.key, p.version], ['created', 'appointment', ANNA, 'node-1', '1']);
+    assert.equal(p.itemId, only(sim, ANNA, 'node-1').itemId);
+    assert.equal(typeof p.durationMs, 'number');
+    assert.equal(only(sim, ANNA, 'node-1').fields.Subject, 'Aus Node-RED');
+    await until(() => events.length > 0, 'the connection event');
+    // (The test runtime shows catalogue keys; the words are checked below.)
+    await until(() => statuses.at(-1)?.text === 'buero-exchange-writer.status.idle', 'the idle status', 3000);
+    assert.equal(statuses.at(-1)!.fill, 'green');
+    assert.deepEqual([events[0].topic, (events[0].payload as Msg).type, (events[0].payload as Msg).ok], ['buero-sync/event', 'connection', true]);
+  });
+
+  it('a message that breaks the contract goes to Catch with its key and field, and is acknowledged', async function () {
+    await start();
+    const bad = upsert('node-bad', appointment({ start: '30.03.2026 09:00' }), { mailbox: ANNA });
+    helper.getNode('writer').receive({ payload: bad, ack: { source: 'source-1', seq: 8, parts: 1 } });
+    await until(() => caught.length === 1, 'the Catch message');
+    const err = caught[0].error as Msg;
+    assert.match(String(err.message), /node-bad: item\.start must be an ISO 8601 instant/);
+    assert.deepEqual(caught[0].payload, bad, 'the original message');
+    assert.equal(acks.length, 1);
+    assert.equal(written.length, 0);
+  });
+
+  it('close keeps what could not be written; the next start writes it', async function () {
+    sim.faults.unreachable = true;
+    await start();
+    helper.getNode('writer').receive({ payload: upsert('node-later', appointment(), { mailbox: ANNA }) });
+    await until(() => events.some((e) => (e.payload as Msg).type === 'outage'), 'the outage event');
+    // The status shows the queue and the problem in a few words (at most every 500 ms).
+    await until(() => statuses.some((s) => s.text === 'buero-exchange-writer.status.waiting'), 'the outage status', 3000);
+    const shown = statuses.find((s) => s.text === 'buero-exchange-writer.status.waiting')!;
+    assert.deepEqual([shown.fill, shown.shape], ['red', 'ring']);
+    await helper.unload();
+    const db = openStateDb(stateFile());
+    assert.equal(new WriteQueue(db).count('writer'), 1);
+    db.close();
+    assert.equal(byKey(sim, ANNA, 'node-later').length, 0);
+
+    sim.faults.unreachable = false;
+    await start();
+    await until(() => written.length === 1, 'the result of the queued change');
+    assert.equal((written[0].payload as Msg).key, 'node-later');
+    only(sim, ANNA, 'node-later');
+  });
+
+  it('Test connection: typed settings, a saved secret behind the placeholder, the failing step named', async function () {
+    await helper.startServer();
+    await start();
+    const settings = { deployment: 'onprem', host: sim.httpsUrl, auth: 'basic', user: `${SERVICE.domain}\\${SERVICE.user}`, caFile: sim.caFile };
+    const post = (body: Msg) => helper.request().post('/buero-exchange-connection/test').send(body).expect(200);
+    let res = await post({ id: 'conn', settings, credentials: { password: '__PWRD__' }, mailbox: ANNA });
+    assert.deepEqual([res.body.ok, res.body.step], [true, 'ok'], res.body.message);
+    res = await post({ id: 'conn', settings, credentials: { password: 'typed-wrong' }, mailbox: ANNA });
+    assert.deepEqual([res.body.ok, res.body.step], [false, 'auth']);
+    res = await post({ settings: { ...settings, caFile: '' }, credentials: { password: SERVICE.password }, mailbox: ANNA });
+    assert.deepEqual([res.body.ok, res.body.step], [false, 'tls']);
+    assert.ok(!JSON.stringify(res.body).includes(SERVICE.password));
+  });
+
+  it('status texts stay under 20 characters in English and German, even with a five-digit queue', function () {
+    for (const lang of ['en-US', 'de']) {
+      const file = path.join(__dirname, '../../nodes/buero-exchange-writer/locales', lang, 'buero-exchange-writer.json');
+      const status = JSON.parse(fs.readFileSync(file, 'utf8'))['buero-exchange-writer'].status;
+      const texts = [status.idle, status.queued.replace('__count__', '12345')];
+      for (const why of Object.values(status.error) as string[]) texts.push(status.waiting.replace('__count__', '12345').replace('__why__', why));
+      for (const t of texts) assert.ok(t.length < 20, `${lang}: "${t}" has ${t.length} characters`);
+    }
+  });
+});
