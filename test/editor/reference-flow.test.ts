@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { startSandbox, type Sandbox } from '../../sandbox/demo';
+import { SANDBOX, startSandbox, type Sandbox } from '../../sandbox/demo';
 import { startNodeRed, type NodeRedProcess } from '../../sandbox/node-red';
 import { launchChromium, skipWithoutChromium } from '../support/chromium';
 
@@ -102,6 +102,59 @@ describe('editor (Chromium): the reference flow from Import › Examples, agains
     await page.screenshot({ path: path.join(shots, 'dialog-buero-connection-check-fields.png') });
     assert.doesNotMatch(text, /not|nicht|missing|fehlt/i, text);
     await page.click('#node-config-dialog-cancel');
+    await page.waitForTimeout(300);
+  });
+
+  it('the Exchange connection dialog shows the on-premises or the Online fields by deployment; "Test connection" succeeds and names a wrong password', async function () {
+    // As a user adds a connection: the writer's dialog, the "+" beside its connection.
+    await page.evaluate(() => {
+      const RED = (window as unknown as RedWindow).RED;
+      let writer: unknown;
+      RED.nodes.eachNode((n: { type: string }) => {
+        if (n.type === 'buero-exchange-writer') writer = n;
+      });
+      RED.editor.edit(writer);
+    });
+    await page.click('#node-input-btn-connection-add');
+    await page.waitForSelector('#buero-exchange-connection-test');
+    await page.selectOption('#node-config-input-deployment', 'online');
+    assert.ok(await page.isVisible('#node-config-input-tenant'), 'Online: tenant shown');
+    assert.ok(!(await page.isVisible('#node-config-input-host')), 'Online: host hidden');
+    await page.screenshot({ path: path.join(shots, 'dialog-exchange-connection-online.png') });
+    await page.selectOption('#node-config-input-deployment', 'onprem');
+    assert.ok(await page.isVisible('#node-config-input-host'), 'on-premises: host shown');
+    assert.ok(!(await page.isVisible('#node-config-input-tenant')), 'on-premises: tenant hidden');
+
+    // What an administrator types for the sandbox's Exchange Server.
+    await page.fill('#node-config-input-host', sandbox.ews.httpsUrl);
+    await page.selectOption('#node-config-input-auth', 'ntlm');
+    await page.fill('#node-config-input-user', SANDBOX.exchangeUser);
+    await page.fill('#node-config-input-password', SANDBOX.exchangePassword);
+    await page.fill('#node-config-input-caFile', sandbox.ews.caFile);
+    await page.fill('#buero-exchange-connection-test-mailbox', sandbox.mailboxes[0]);
+    const result = page.locator('#buero-exchange-connection-test-result');
+    const test = async () => {
+      await page.click('#buero-exchange-connection-test');
+      await page.waitForFunction(() => /buero-exchange-(ok|failed)/.test(document.querySelector('#buero-exchange-connection-test-result')?.className ?? ''), undefined, { timeout: 30_000 });
+      return { ok: (await result.getAttribute('class'))?.includes('buero-exchange-ok'), text: await result.innerText() };
+    };
+    const good = await test();
+    await page.screenshot({ path: path.join(shots, 'dialog-exchange-connection-test-ok.png') });
+    assert.ok(good.ok, good.text);
+    assert.match(good.text, /^Success:/);
+
+    await page.fill('#node-config-input-password', 'wrong-password');
+    await page.evaluate(() => {
+      document.querySelector('#buero-exchange-connection-test-result')!.className = '';
+    });
+    const bad = await test();
+    await page.screenshot({ path: path.join(shots, 'dialog-exchange-connection-test-wrong-secret.png') });
+    assert.ok(!bad.ok, bad.text);
+    assert.match(bad.text, /^Sign-in refused:/, bad.text);
+    assert.ok(!bad.text.includes('wrong-password') && !bad.text.includes(SANDBOX.exchangePassword), 'no secret in the message');
+    await page.click('#node-config-dialog-cancel');
+    await page.waitForTimeout(300);
+    await page.click('#node-dialog-cancel');
     await page.waitForTimeout(300);
   });
 
