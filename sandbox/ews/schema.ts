@@ -27,15 +27,13 @@ export type ParseResult =
   | { ok: true; soap: ParsedSoap }
   | { ok: false; violation: SchemaViolation };
 
-/** Where the schema lives: `$EWS_SCHEMA_DIR`, else `shared/ews-schema` beside the repository. */
+/**
+ * Where the schema lives: `$EWS_SCHEMA_DIR`, else the copy shipped with the sandbox
+ * (sandbox/static/ews-schema, copied to dist/ by the build; Microsoft's schema with the two
+ * libxml2 changes its README names), so a fresh clone needs nothing beside it.
+ */
 export function schemaDirectory(): string {
-  const candidates = [
-    process.env.EWS_SCHEMA_DIR,
-    // sandbox/ews → repo root (sources) or dist/sandbox/ews → repo root (build); shared/ sits beside the repo.
-    resolve(__dirname, '../../../shared/ews-schema'),
-    resolve(__dirname, '../../../../shared/ews-schema'),
-    resolve(__dirname, '../../shared/ews-schema'),
-  ].filter((d): d is string => !!d);
+  const candidates = [process.env.EWS_SCHEMA_DIR, resolve(__dirname, '../static/ews-schema')].filter((d): d is string => !!d);
   const found = candidates.find((d) => existsSync(join(d, 'messages.xsd')));
   if (!found) throw new Error(`EWS schema not found (looked in ${candidates.join(', ')}); set EWS_SCHEMA_DIR`);
   return found;

@@ -119,9 +119,18 @@ describe('büro+ rules', function () {
     it('a field name that is not a GraphQL name is refused', function () {
       assert.throws(() => resolveFieldMap({ users: { mailbox: 'fld Exch' } }), /users\.mailbox/);
     });
-    it('expands ${ENV} anywhere in a value and names a missing variable', function () {
+    it('expands ${ENV} anywhere in a value; an unset variable means the default, or an error naming it for a required setting', function () {
       assert.equal(expandEnv('https://${HOST}:8443/graphql', { HOST: 'buero.local' }, 'endpoint URL'), 'https://buero.local:8443/graphql');
-      assert.throws(() => expandEnv('${NOPE}', {}, 'static token'), /NOPE.*static token/);
+      assert.equal(expandEnv('${BUERO_CA_FILE}', {}, 'CA certificate'), '');
+      assert.throws(() => expandEnv('${NOPE}', {}, 'endpoint URL', true), /NOPE.*endpoint URL/);
+      assert.throws(() => resolveSettings({ endpoint: '${BUERO_URL}', mandant: '1', staticToken: 't' }, {}), /BUERO_URL.*endpoint URL/);
+      assert.throws(() => resolveSettings({ endpoint: 'https://b.local/graphql', mandant: '${BUERO_MANDANT}', staticToken: 't' }, {}), /BUERO_MANDANT.*Mandant/);
+    });
+    it('an open auth setting (unset ${BUERO_AUTH}) means static with only a token, OAuth with a client ID', function () {
+      const base = { endpoint: 'https://b.local/graphql', mandant: '1', auth: '${BUERO_AUTH}' };
+      assert.equal(resolveSettings({ ...base, staticToken: '${BUERO_TOKEN}', clientId: '${BUERO_CLIENT_ID}' }, { BUERO_TOKEN: 'abc' }).auth, 'static');
+      assert.equal(resolveSettings({ ...base, staticToken: '${BUERO_TOKEN}', clientId: '${BUERO_CLIENT_ID}' }, { BUERO_CLIENT_ID: 'app' }).auth, 'oauth');
+      assert.equal(resolveSettings({ ...base, staticToken: '${BUERO_TOKEN}', clientId: '${BUERO_CLIENT_ID}' }, { BUERO_AUTH: 'oauth', BUERO_TOKEN: 'abc', BUERO_CLIENT_ID: 'app' }).auth, 'oauth');
     });
     it('checks endpoint, Mandant and the credentials the sign-in needs', function () {
       const base = { endpoint: 'https://b.local/graphql', mandant: '1', auth: 'static' as const, staticToken: '${TOKEN}' };
