@@ -102,6 +102,10 @@ describe('editor (Chromium): palette, examples and dialogs', function () {
           firstWords,
           { timeout: 5000 },
         ).catch(() => assert.fail(`${type} help (${lang}) does not show "${firstWords}"`));
+        // Every property line renders as a property (Node-RED's markdown drops a ": name (type) : text" whose text holds a colon).
+        const definitions = helpSource.split('\n').filter((l) => l.startsWith(': ')).length + (helpSource.match(/<dt>/g) ?? []).length;
+        const rendered = await page.evaluate(() => document.querySelectorAll('.red-ui-help dl.message-properties dt').length);
+        assert.equal(rendered, definitions, `${type} help (${lang}): ${definitions} properties written, ${rendered} rendered`);
         await page.click('.red-ui-tray #node-dialog-cancel, .red-ui-tray #node-config-dialog-cancel');
         await page.waitForTimeout(300);
       }
