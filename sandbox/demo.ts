@@ -6,6 +6,7 @@
 import { startAadSimulator, type AadSimulator } from './aad';
 import { generateBueroData, startBueroSimulator, type BueroDataSet, type BueroSimulator } from './buero';
 import { startEwsSimulator, type EwsFaults, type EwsSimulator } from './ews';
+import { startGraphSimulator, type GraphFaults, type GraphSimulator } from './graph';
 
 /** Identities of the sandbox: not secrets of any real system. */
 export const SANDBOX = {
@@ -24,13 +25,16 @@ export interface SandboxOptions {
   data?: BueroDataSet;
   size?: { users?: number; appointments?: number; tasks?: number; followUps?: number; addresses?: number };
   ewsFaults?: Partial<EwsFaults>;
+  graphFaults?: Partial<GraphFaults>;
   /** Fixed ports for a person's demo (0 = free ports). */
-  ports?: { buero?: number; ews?: number; ewsHttps?: number; aad?: number; aadHttps?: number };
+  ports?: { buero?: number; ews?: number; ewsHttps?: number; aad?: number; aadHttps?: number; graph?: number; graphHttps?: number };
 }
 
 export interface Sandbox {
   buero: BueroSimulator;
   ews: EwsSimulator;
+  /** Microsoft Graph on the same mailboxes as `ews` (one store: both APIs see the same items). */
+  graph: GraphSimulator;
   aad: AadSimulator;
   data: BueroDataSet;
   /** Mailboxes of the generated users that have one. */
@@ -67,6 +71,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     port: options.ports?.ews,
     httpsPort: options.ports?.ewsHttps,
   });
+  const graph = await startGraphSimulator({
+    store: ews.store,
+    aadPublicKeyPem: aad.publicKeyPem,
+    faults: options.graphFaults,
+    port: options.ports?.graph,
+    httpsPort: options.ports?.graphHttps,
+  });
 
   const env: Record<string, string> = {
     BUERO_URL: buero.url,
@@ -82,17 +93,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     EXCHANGE_CLIENT_ID: SANDBOX.clientId,
     EXCHANGE_CLIENT_SECRET: SANDBOX.clientSecret,
     EXCHANGE_AUTHORITY: aad.httpsUrl,
+    // Used when EXCHANGE_DEPLOYMENT=online and EXCHANGE_API is graph or unset.
+    EXCHANGE_GRAPH_URL: graph.httpsUrl,
     SYNC_POLL_SECONDS: '5',
   };
   return {
     buero,
     ews,
+    graph,
     aad,
     data,
     mailboxes,
     env,
     close: async () => {
-      await Promise.allSettled([buero.close(), ews.close(), aad.close()]);
+      await Promise.allSettled([buero.close(), ews.close(), graph.close(), aad.close()]);
     },
   };
 }

@@ -72,7 +72,7 @@ function syncFlow({ notify }) {
     {
       id: id('exchange-connection'), type: 'buero-exchange-connection', name: 'Exchange', deployment: '${EXCHANGE_DEPLOYMENT}',
       host: '${EXCHANGE_URL}', auth: '${EXCHANGE_AUTH}', user: '${EXCHANGE_USER}', tenant: '${EXCHANGE_TENANT}', clientId: '${EXCHANGE_CLIENT_ID}',
-      authorityHost: '${EXCHANGE_AUTHORITY}', ewsUrl: '${EXCHANGE_URL}', api: '${EXCHANGE_API}', caFile: '${EXCHANGE_CA_FILE}', version: 'Exchange2016', timeZone: '${SYNC_TIMEZONE}',
+      authorityHost: '${EXCHANGE_AUTHORITY}', ewsUrl: '${EXCHANGE_URL}', api: '${EXCHANGE_API}', graphUrl: '${EXCHANGE_GRAPH_URL}', caFile: '${EXCHANGE_CA_FILE}', version: 'Exchange2016', timeZone: '${SYNC_TIMEZONE}',
       credentials: { password: '${EXCHANGE_PASSWORD}', clientSecret: '${EXCHANGE_CLIENT_SECRET}' },
     },
   ];

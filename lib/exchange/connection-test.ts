@@ -4,13 +4,14 @@ import * as ews from 'ews-javascript-api';
 import { ExchangeConnection, type ConnectionSettings } from './connection';
 import { ExchangeCode, ExchangeError } from './errors';
 import { ewsCall } from './ews/service';
+import { probeGraph } from './graph/probe';
 
 /**
  * "Test connection" in the connection's edit dialog: reaches Exchange the way the writer
  * will (DNS, TLS, credentials or token, impersonation of the mailbox the admin typed, the
  * mailbox itself) and reports the first step that fails, in words.
  */
-export type TestStep = 'ok' | 'config' | 'dns' | 'tls' | 'unreachable' | 'url' | 'auth' | 'impersonation' | 'mailbox' | 'other';
+export type TestStep = 'ok' | 'config' | 'dns' | 'tls' | 'unreachable' | 'url' | 'auth' | 'impersonation' | 'mailbox' | 'permission' | 'other';
 
 export interface TestResult {
   ok: boolean;
@@ -18,6 +19,8 @@ export interface TestResult {
   message: string;
   /** The setting to fix, for config problems. */
   field?: string;
+  /** Microsoft Graph: the application permission that is missing. */
+  permission?: string;
 }
 
 const STEP_OF: Record<string, TestStep> = {
@@ -44,12 +47,26 @@ export async function testConnection(settings: ConnectionSettings, mailbox: stri
     return { ok: false, step: 'config', field: 'mailbox', message: 'Enter the SMTP address of a mailbox to test with, e.g. anna.meier@firma.de.' };
   }
 
-  const host = new URL(connection.ewsUrl).hostname.replace(/^\[|\]$/g, '');
+  const graph = connection.api === 'graph';
+  const host = new URL(graph ? connection.graphUrl : connection.ewsUrl).hostname.replace(/^\[|\]$/g, '');
   if (!net.isIP(host)) {
     try {
       await dns.lookup(host);
     } catch (err) {
       return { ok: false, step: 'dns', message: `The host name ${host} cannot be resolved (DNS, ${(err as NodeJS.ErrnoException).code ?? 'error'}). Check the host and the server's DNS settings.` };
+    }
+  }
+
+  if (graph) {
+    try {
+      const probe = await probeGraph(connection, target);
+      if (probe.ok) {
+        return { ok: true, step: 'ok', message: `Connected to ${new URL(connection.graphUrl).host} (Microsoft Graph): the app can write calendar, contacts and tasks of ${target}.` };
+      }
+      return { ok: false, step: probe.step, message: probe.message, permission: probe.permission };
+    } catch (err) {
+      const e = err instanceof ExchangeError ? err : new ExchangeError('exchange.other', String((err as Error)?.message ?? err));
+      return { ok: false, step: STEP_OF[e.code] ?? 'other', message: e.message };
     }
   }
 

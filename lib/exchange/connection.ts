@@ -29,6 +29,14 @@ export interface ConnectionSettings {
   authorityHost?: string;
   /** Exchange Online: default https://outlook.office365.com/EWS/Exchange.asmx. */
   ewsUrl?: string;
+  /**
+   * Exchange Online: `graph` (default) or `ews`. Microsoft disables EWS in Exchange Online
+   * (off by default since 2026-10-01 unless the tenant allow-lists the app, gone 2027-04-01).
+   * On-premises always uses EWS. Anything else (an unset `${EXCHANGE_API}`) means the default.
+   */
+  api?: string;
+  /** Exchange Online with Graph: default https://graph.microsoft.com/v1.0. */
+  graphUrl?: string;
   /** Path of a PEM file with the CA certificate(s) to trust besides the system's. */
   caFile?: string;
   /** The CA certificate(s) as PEM text (instead of caFile). */
@@ -47,6 +55,11 @@ export const ONLINE_EWS_URL = 'https://outlook.office365.com/EWS/Exchange.asmx';
 export const EWS_SCOPE = 'https://outlook.office365.com/.default';
 /** The application permission EWS impersonation needs in Exchange Online. */
 export const EWS_ROLE = 'full_access_as_app';
+export const DEFAULT_GRAPH_URL = 'https://graph.microsoft.com/v1.0';
+export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+/** The application permissions the Graph transport needs (admin consent), one per item kind. */
+export const GRAPH_ROLES = { appointment: 'Calendars.ReadWrite', contact: 'Contacts.ReadWrite', task: 'Tasks.ReadWrite.All' } as const;
+export type ExchangeApi = 'ews' | 'graph';
 export const EXCHANGE_VERSIONS = ['Exchange2010', 'Exchange2010_SP1', 'Exchange2010_SP2', 'Exchange2013', 'Exchange2013_SP1', 'Exchange2015', 'Exchange2016'] as const;
 
 export type ConnectionAuth =
@@ -55,6 +68,9 @@ export type ConnectionAuth =
 
 export class ExchangeConnection {
   readonly ewsUrl: string;
+  /** Which API the writer speaks: EWS (on-premises, or Exchange Online by choice) or Microsoft Graph. */
+  readonly api: ExchangeApi;
+  readonly graphUrl: string;
   readonly ca?: string;
   readonly version: string;
   readonly timeZone?: string;
@@ -65,6 +81,8 @@ export class ExchangeConnection {
   constructor(readonly settings: ConnectionSettings) {
     checkSettings(settings);
     this.ewsUrl = resolveEwsUrl(settings);
+    this.api = resolveApi(settings);
+    this.graphUrl = (settings.graphUrl || DEFAULT_GRAPH_URL).trim().replace(/\/+$/, '');
     this.ca = readCa(settings);
     this.version = settings.version || 'Exchange2016';
     this.timeZone = settings.timeZone || undefined;
@@ -94,9 +112,16 @@ export class ExchangeConnection {
   }
 
   /** What events and logs show: the URL, never a credential. */
+  /** The EWS URL (the Graph transport reports `graphUrl` itself). */
   get endpoint(): string {
     return this.ewsUrl;
   }
+}
+
+/** EWS on-premises; Exchange Online: Graph unless `ews` is chosen (an unset variable means the default). */
+export function resolveApi(s: Pick<ConnectionSettings, 'deployment' | 'api'>): ExchangeApi {
+  if (s.deployment !== 'online') return 'ews';
+  return String(s.api ?? '').trim().toLowerCase() === 'ews' ? 'ews' : 'graph';
 }
 
 /** The EWS URL from the settings: a host becomes https://<host>/EWS/Exchange.asmx. */
@@ -127,6 +152,7 @@ export function checkSettings(s: ConnectionSettings): void {
     if (!s.clientId?.trim()) throw configError('clientId', 'Enter the application (client) ID of the app registration.');
     if (!s.clientSecret) throw configError('clientSecret', 'Enter the client secret of the app registration.');
     checkUrl(resolveEwsUrl(s), 'ewsUrl');
+    if (s.graphUrl) checkUrl(s.graphUrl, 'graphUrl');
     if (s.authorityHost) checkUrl(s.authorityHost, 'authorityHost', true);
   }
   if (s.timeZone && !isIanaZone(s.timeZone)) {

@@ -13,6 +13,9 @@ interface ConnectionConfig extends NodeDef {
   clientId?: string;
   authorityHost?: string;
   ewsUrl?: string;
+  /** Exchange Online: `graph` (default) or `ews`. */
+  api?: string;
+  graphUrl?: string;
   caFile?: string;
   version?: string;
   timeZone?: string;
@@ -58,6 +61,8 @@ export = function (RED: NodeAPI) {
       clientSecret: expandVariables(creds.clientSecret, lookup(node)),
       authorityHost: env(config.authorityHost),
       ewsUrl: env(config.ewsUrl),
+      api: env(config.api),
+      graphUrl: env(config.graphUrl),
       caFile: env(config.caFile),
       version: env(config.version),
       timeZone: env(config.timeZone),

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { ack } from '../../lib/ack';
 import { EwsTransport } from '../../lib/exchange/ews/transport';
+import { GraphTransport } from '../../lib/exchange/graph/transport';
 import { ExchangeWriter, type WriteOutcome } from '../../lib/exchange/writer';
 import { EVENT_TOPIC, type SyncEvent } from '../../lib/log/events';
 import { acquireStateDb, releaseStateDb } from '../../lib/state/shared-db';
@@ -19,6 +20,8 @@ interface WriterConfig extends NodeDef {
   maxConcurrent?: string | number;
   maxConcurrentPerMailbox?: string | number;
   contactsFolder?: string;
+  /** Microsoft Graph only: the To Do list for tasks (empty: the default list). */
+  taskList?: string;
   onItemNotFound?: 'recreate' | 'skip';
   stateFile?: string;
 }
@@ -71,7 +74,10 @@ export = function (RED: NodeAPI) {
       stateFile = path.resolve(userDir, config.stateFile?.trim() || 'buero-sync.sqlite');
       const db = acquireStateDb(stateFile);
       writer = new ExchangeWriter({
-        transport: new EwsTransport(connection, { contactsFolder: config.contactsFolder ?? '' }),
+        // Exchange Online speaks Microsoft Graph unless the connection chose EWS.
+        transport: connection.api === 'graph'
+          ? new GraphTransport(connection, { contactsFolder: config.contactsFolder ?? '', taskList: config.taskList ?? '' })
+          : new EwsTransport(connection, { contactsFolder: config.contactsFolder ?? '' }),
         db,
         owner: node.id,
         batchSize: number(config.batchSize, 50, 1, 100),

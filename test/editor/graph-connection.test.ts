@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { referenceFlow } from '../../sandbox/cli';
+import { startSandbox, type Sandbox } from '../../sandbox/demo';
+import { startNodeRed, type NodeRedProcess } from '../../sandbox/node-red';
+import { launchChromium, skipWithoutChromium } from '../support/chromium';
+
+type RedWindow = { RED: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+// The Exchange connection dialog (built package, real Node-RED, Chromium): choices that come
+// from environment variables stay variables, and the API choice for Exchange Online.
+describe('editor (Chromium): Exchange connection dialog, API choice and ${VARIABLE} choices', function () {
+  this.timeout(120_000);
+  let sandbox: Sandbox;
+  let nodeRed: NodeRedProcess;
+  let browser: Browser;
+  let page: Page;
+  const errors: string[] = [];
+
+  before(async function () {
+    skipWithoutChromium(this);
+    sandbox = await startSandbox({ seed: 32 });
+    const flow = referenceFlow();
+    nodeRed = await startNodeRed({ userDir: fs.mkdtempSync(path.join(os.tmpdir(), 'buero-editor-graph-')), flows: flow, env: sandbox.env });
+    browser = await launchChromium();
+    page = await (await browser.newContext({ locale: 'en-US', viewport: { width: 1400, height: 950 } })).newPage();
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(nodeRed.url);
+    await page.waitForFunction(() => (window as unknown as RedWindow).RED?.nodes?.getType?.('buero-exchange-connection'));
+    await page.waitForFunction(() => {
+      let found = false;
+      (window as unknown as RedWindow).RED.nodes.eachConfig((n: { type: string }) => { found ||= n.type === 'buero-exchange-connection'; });
+      return found;
+    });
+  });
+  after(async function () {
+    await browser?.close();
+    await nodeRed?.stop();
+    await sandbox?.close();
+  });
+
+  it('keeps ${EXCHANGE_DEPLOYMENT}, ${EXCHANGE_AUTH} and ${EXCHANGE_API} as options of their own and shows both sets of fields', async function () {
+    await page.evaluate(() => {
+      const RED = (window as unknown as RedWindow).RED;
+      let id = '';
+      RED.nodes.eachConfig((n: { type: string; id: string }) => { if (n.type === 'buero-exchange-connection') id = n.id; });
+      RED.editor.editConfig('', 'buero-exchange-connection', id);
+    });
+    await page.waitForSelector('#buero-exchange-connection-test');
+    for (const [field, variable] of [['deployment', 'EXCHANGE_DEPLOYMENT'], ['auth', 'EXCHANGE_AUTH'], ['api', 'EXCHANGE_API']]) {
+      const select = page.locator(`#node-config-input-${field}`);
+      assert.equal(await select.inputValue(), `\${${variable}}`, `${field} keeps its variable`);
+      assert.equal(await select.locator('option:checked').innerText(), `\${${variable}} (environment variable)`);
+    }
+    // The deployment comes from the environment: either may apply, both sets of fields show.
+    assert.ok(await page.isVisible('#node-config-input-host'));
+    assert.ok(await page.isVisible('#node-config-input-tenant'));
+    assert.ok(await page.isVisible('#node-config-input-graphUrl'));
+
+    await page.selectOption('#node-config-input-deployment', 'online');
+    await page.selectOption('#node-config-input-api', 'ews');
+    assert.ok(await page.isVisible('#buero-exchange-ews-warning'), 'EWS in Exchange Online: the warning shows');
+    assert.match(await page.locator('#buero-exchange-ews-warning').innerText(), /2027-04-01/);
+    assert.ok(await page.isVisible('#node-config-input-ewsUrl'));
+    assert.ok(!(await page.isVisible('#node-config-input-graphUrl')));
+    await page.selectOption('#node-config-input-api', 'graph');
+    assert.ok(!(await page.isVisible('#buero-exchange-ews-warning')));
+    assert.ok(!(await page.isVisible('#node-config-input-ewsUrl')), 'Graph: no EWS URL');
+    assert.ok(await page.isVisible('#node-config-input-graphUrl'));
+    await page.selectOption('#node-config-input-deployment', 'onprem');
+    assert.ok(!(await page.isVisible('#node-config-input-api')), 'on-premises: always EWS, no choice');
+    await page.click('#node-config-dialog-cancel');
+    assert.deepEqual(errors, []);
+  });
+});
