@@ -7,7 +7,7 @@ import { readBoolean, readDateTime, readInteger, readText, show, type BueroRecor
 import { toRecurrence } from './recurrence';
 import type { MapSettings } from './settings';
 import { composeBody } from './text';
-import { addDays, dateOf, formatInstant, instantOf, localOf, startOfDay } from './time';
+import { addDays, dateOf, formatInstant, instantOf, localOf, startOfDay } from '../time';
 
 export function toExchangeAppointment(record: BueroRecord, ctx: MapContext, settings: MapSettings): Appointment {
   const f = settings.fields.calendar;

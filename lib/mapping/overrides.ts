@@ -14,7 +14,7 @@ import type { BueroChange } from '../buero/change';
 import type { MapContext } from './record';
 import { show } from './record';
 import { convertText, type BodyFormat } from './text';
-import { dateOf, formatInstant, instantOf, parseBueroDateTime } from './time';
+import { dateOf, formatInstant, instantOf, parseBueroDateTime } from '../time';
 
 export interface FieldOverride {
   /** Which items it applies to. */

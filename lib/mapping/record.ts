@@ -3,7 +3,7 @@
  * (`fldBeginn`). Faults the mapper can repair become warnings; the others are thrown.
  */
 import { SyncError } from '../errors';
-import { parseBueroDateTime, type BueroDateTime } from './time';
+import { parseBueroDateTime, type BueroDateTime } from '../time';
 
 export type BueroRecord = Record<string, unknown>;
 

@@ -7,7 +7,7 @@
 import type { Recurrence, Weekday } from '../exchange/model';
 import type { MapContext } from './record';
 import { show } from './record';
-import { addDays, dateInZone, lastDayOfMonth, localOf, parseDate, weekdayOf, type LocalDateTime } from './time';
+import { addDays, dateInZone, lastDayOfMonth, localOf, parseDate, weekdayOf, type LocalDateTime } from '../time';
 
 const WEEKDAYS: Record<string, Weekday> = {
   SU: 'sunday', MO: 'monday', TU: 'tuesday', WE: 'wednesday', TH: 'thursday', FR: 'friday', SA: 'saturday',

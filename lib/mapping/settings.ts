@@ -7,7 +7,7 @@
 import { SyncError } from '../errors';
 import type { Appointment } from '../exchange/model';
 import { checkOverrides, type FieldOverride, type OverrideEvaluator } from './overrides';
-import { isTimeZone } from './time';
+import { isTimeZone } from '../time';
 
 export interface CalendarFields {
   /** Kalenderkurzinformation → subject. */

@@ -8,7 +8,7 @@ import { cleanBody, cleanSubject } from './clean';
 import { readBoolean, readDateTime, readText, show, type BueroRecord, type MapContext } from './record';
 import type { MapSettings } from './settings';
 import { composeBody } from './text';
-import { dateOf, formatInstant, instantOf } from './time';
+import { dateOf, formatInstant, instantOf } from '../time';
 
 /** büro+ priority values (fldPrio) as Exchange importance; other schemes: use an override. */
 const IMPORTANCE: Record<string, Task['importance']> = {

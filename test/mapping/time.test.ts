@@ -7,7 +7,7 @@ import {
   startOfDay,
   zonedToInstant,
   type LocalDateTime,
-} from '../../lib/mapping/time';
+} from '../../lib/time';
 
 function local(text: string): LocalDateTime {
   const parsed = parseBueroDateTime(text);

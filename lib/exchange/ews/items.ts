@@ -3,7 +3,7 @@ import { ExchangeCode, ExchangeError } from '../errors';
 import type { Appointment, Body, Contact, ItemKind, Recurrence, Task, Weekday } from '../model';
 import { occurrenceIndex } from '../occurrences';
 import { KEY_PROPERTY } from '../transport';
-import { zonedToInstant } from '../zoned';
+import { startOfDay } from '../../time';
 import { xmlText, xmlTexts } from './escape';
 
 /**
@@ -228,7 +228,7 @@ function task(service: ews.ExchangeService, key: string, t: Task, want: Want, is
   const out = new ews.Task(service);
   zone(t.timeZone, key);
   // A task's dates are days in the user's zone; Exchange keeps them as that day's midnight.
-  const day = (date: string) => new ews.DateTime(zonedToInstant(date, '00:00', t.timeZone));
+  const day = (date: string) => new ews.DateTime(startOfDay(date, t.timeZone).getTime());
   if (isNew) out.SetExtendedProperty(keyPropertyDefinition, xmlText(key));
   if (want('subject')) out.Subject = xmlText(t.subject);
   if (want('body') && (t.body || !isNew)) out.Body = body(t.body);

@@ -2,7 +2,7 @@ import { ExchangeCode, ExchangeError } from '../errors';
 import type { Appointment, Body, Contact, ItemKind, Recurrence, Task } from '../model';
 import { occurrenceIndex } from '../occurrences';
 import { KEY_PROPERTY } from '../transport';
-import { zoneOffsetMs, zonedToInstant } from '../zoned';
+import { formatDate, localOf, zonedToInstant } from '../../time';
 
 /**
  * Neutral items → Microsoft Graph JSON (event, contact, todoTask). For a create every field
@@ -37,11 +37,9 @@ const wall = (d: Date) => `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${p
  */
 export function dateTimeIn(instantIso: string, zone: string): { dateTime: string; timeZone: string } {
   const t = Date.parse(instantIso);
-  const local = new Date(t + zoneOffsetMs(t, zone));
-  const text = wall(local);
-  const back = zonedToInstant(text.slice(0, 10), text.slice(11, 16), zone) + local.getUTCSeconds() * 1000;
-  if (back !== Math.floor(t / 1000) * 1000) return { dateTime: wall(new Date(t)), timeZone: 'UTC' };
-  return { dateTime: text, timeZone: zone };
+  const local = localOf(new Date(t), zone);
+  if (zonedToInstant(local, zone).getTime() !== Math.floor(t / 1000) * 1000) return { dateTime: wall(new Date(t)), timeZone: 'UTC' };
+  return { dateTime: `${formatDate(local)}T${pad(local.hour)}:${pad(local.minute)}:${pad(local.second)}`, timeZone: zone };
 }
 
 function body(b: Body | undefined): Json {

@@ -1,6 +1,6 @@
 import type { Appointment } from '../model';
 import type { ItemResult } from '../transport';
-import { zonedToInstant } from '../zoned';
+import { startOfDay } from '../../time';
 import { GraphClient } from './client';
 import { responseError } from './errors';
 import type { GraphFolders } from './folders';
@@ -26,7 +26,7 @@ export async function removeOccurrences(client: GraphClient, folders: GraphFolde
     const lookups: { owner: number; from: number; to: number }[] = [];
     todo.forEach((s, owner) => {
       for (const date of s.dates) {
-        const from = zonedToInstant(date, '00:00', s.item.timeZone);
+        const from = startOfDay(date, s.item.timeZone).getTime();
         lookups.push({ owner, from, to: from + DAY });
       }
     });

@@ -1,6 +1,8 @@
 /**
- * büro+ local date-times → exact instants in an IANA zone, with Intl only (no date library):
- * the process time zone never matters (tests run under TZ=UTC and TZ=America/New_York).
+ * Dates and wall-clock times in IANA zones, with Intl only (no date library), for the mapper
+ * (büro+ local date-times → exact instants) and the Exchange transports (series dates, Graph's
+ * dateTimeTimeZone). The process time zone never matters (tests run under TZ=UTC and
+ * TZ=America/New_York).
  *
  * Two rules decide the times that a zone's clock change makes ambiguous, the same ones the
  * iCalendar standard uses for local times (RFC 5545 §3.3.5):
