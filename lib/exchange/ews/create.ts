@@ -16,7 +16,7 @@ import { deletedOccurrenceIndexes, toEwsItem } from './items';
  */
 export async function createItems(service: ews.ExchangeService, folders: Folders, mailbox: string, kind: ItemKind, requests: CreateRequest[]): Promise<ItemResult[]> {
   const results: (ItemResult | undefined)[] = requests.map(() => undefined);
-  const sent: { index: number; item: ews.Item; deleted: number[] }[] = [];
+  const sent: SentItem[] = [];
   requests.forEach((r, index) => {
     try {
       const recurrence = kind === 'appointment' ? (r.item as Appointment).recurrence : undefined;
@@ -32,16 +32,31 @@ export async function createItems(service: ews.ExchangeService, folders: Folders
     const folderId = await folders.folderFor(service, mailbox, kind);
     const responses = await service.CreateItems(sent.map((s) => s.item), folderId, ews.MessageDisposition.SaveOnly,
       kind === 'appointment' ? ews.SendInvitationsMode.SendToNone : (null as unknown as ews.SendInvitationsMode));
-    sent.forEach((s, i) => {
-      const error = itemError(responses.Responses[i], requests[s.index].key, mailbox);
-      results[s.index] = error
-        ? { ok: false, error }
-        : { ok: true, ref: { itemId: s.item.Id.UniqueId, changeKey: s.item.Id.ChangeKey } };
-    });
-    await removeOccurrences(service, mailbox, requests.map((r) => r.key), results,
-      sent.map((s) => ({ index: s.index, deleted: s.deleted })));
+    await settleWritten(service, mailbox, requests, results, sent, responses);
   }
   return results as ItemResult[];
+}
+
+/** An item sent in a CreateItem or UpdateItem request, with the series occurrences to delete. */
+export interface SentItem {
+  index: number;
+  item: ews.Item;
+  deleted: number[];
+}
+
+/**
+ * Reads the per-item responses of a CreateItem or UpdateItem request into the results (in input
+ * order), then removes the deleted occurrences of the series among them.
+ */
+export async function settleWritten(service: ews.ExchangeService, mailbox: string, requests: { key: string }[], results: (ItemResult | undefined)[],
+  sent: SentItem[], responses: ews.ServiceResponseCollection<ews.ServiceResponse>): Promise<void> {
+  sent.forEach((s, i) => {
+    const error = itemError(responses.Responses[i], requests[s.index].key, mailbox);
+    results[s.index] = error
+      ? { ok: false, error }
+      : { ok: true, ref: { itemId: s.item.Id.UniqueId, changeKey: s.item.Id.ChangeKey } };
+  });
+  await removeOccurrences(service, mailbox, requests.map((r) => r.key), results, sent.map((s) => ({ index: s.index, deleted: s.deleted })));
 }
 
 /**

@@ -2,8 +2,7 @@ import * as ews from 'ews-javascript-api';
 import { ExchangeError } from '../errors';
 import type { Appointment, ItemKind } from '../model';
 import type { ItemResult, UpdateRequest } from '../transport';
-import { removeOccurrences } from './create';
-import { itemError } from './errors';
+import { settleWritten, type SentItem } from './create';
 import { attachId, deletedOccurrenceIndexes, toEwsItem, withCoupledFields } from './items';
 
 /**
@@ -13,7 +12,7 @@ import { attachId, deletedOccurrenceIndexes, toEwsItem, withCoupledFields } from
  */
 export async function updateItems(service: ews.ExchangeService, mailbox: string, kind: ItemKind, requests: UpdateRequest[]): Promise<ItemResult[]> {
   const results: (ItemResult | undefined)[] = requests.map(() => undefined);
-  const sent: { index: number; item: ews.Item; deleted: number[] }[] = [];
+  const sent: SentItem[] = [];
   requests.forEach((r, index) => {
     try {
       const fields = withCoupledFields(kind, r.item, r.fields);
@@ -32,14 +31,7 @@ export async function updateItems(service: ews.ExchangeService, mailbox: string,
     const responses = await service.UpdateItems(sent.map((s) => s.item), null as unknown as ews.FolderId,
       ews.ConflictResolutionMode.AutoResolve, ews.MessageDisposition.SaveOnly,
       kind === 'appointment' ? ews.SendInvitationsOrCancellationsMode.SendToNone : (null as unknown as ews.SendInvitationsOrCancellationsMode));
-    sent.forEach((s, i) => {
-      const error = itemError(responses.Responses[i], requests[s.index].key, mailbox);
-      results[s.index] = error
-        ? { ok: false, error }
-        : { ok: true, ref: { itemId: s.item.Id.UniqueId, changeKey: s.item.Id.ChangeKey } };
-    });
-    await removeOccurrences(service, mailbox, requests.map((r) => r.key), results,
-      sent.map((s) => ({ index: s.index, deleted: s.deleted })));
+    await settleWritten(service, mailbox, requests, results, sent, responses);
   }
   return results as ItemResult[];
 }
