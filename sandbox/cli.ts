@@ -5,7 +5,8 @@
  *
  *   node dist/sandbox/cli.js                 simulators only
  *   node dist/sandbox/cli.js --node-red      simulators + Node-RED with the reference flow
- *   options: --seed N, --port N (Node-RED, default 1880), --fresh (forget the demo's sync state)
+ *   options: --seed N, --port N (Node-RED, default 1880), --online (Exchange Online through
+ *   Microsoft Graph instead of Exchange Server through EWS), --verbose (Node-RED's own output)
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
     nodeRed = await startNodeRed({
       userDir,
       port: Number(option('port') ?? 1880),
-      env: { ...sandbox.env, SYNC_LOG_TRANSFERS: 'true' },
+      env: { ...sandbox.env, SYNC_LOG_TRANSFERS: 'true', ...(option('online') ? { EXCHANGE_DEPLOYMENT: 'online' } : {}) },
       echo: process.argv.includes('--verbose'),
     });
     await deployFlows(nodeRed.url, referenceFlow());
@@ -60,7 +61,8 @@ async function main(): Promise<void> {
   console.log(` büro+ GraphQL           ${sandbox.buero.url}`);
   console.log(` EWS                     ${sandbox.ews.httpsUrl}  (also ${sandbox.ews.url})`);
   console.log(` Azure AD tokens         ${sandbox.aad.httpsUrl}`);
-  console.log(` synced mailboxes        ${sandbox.mailboxes.length} (${sandbox.mailboxes.slice(0, 3).join(', ')}, …)`);
+  console.log(` Microsoft Graph         ${sandbox.graph.httpsUrl}`);
+  console.log(` Exchange mailboxes      ${sandbox.mailboxes.length} (${sandbox.mailboxes.slice(0, 3).join(', ')}, …)`);
   console.log(line);
   console.log(nodeRed ? ' Change an appointment, task or contact on the büro+ page; it reaches the\n mailbox page within one poll interval (5 s here). Ctrl-C stops everything.' : ' Ctrl-C stops the simulators.');
   console.log(line);
