@@ -97,6 +97,11 @@ interface KeyState {
   needsRefresh: boolean;
   /** The item was deleted in Outlook and is being created again. */
   recreating: boolean;
+  /**
+   * The next step, kept until the key changes (a new change, or a call for it ends): planning
+   * reads SQLite and hashes the item, too much to repeat for every queued key on every pump.
+   */
+  planned?: Planned;
 }
 
 interface MailboxState {
@@ -272,6 +277,7 @@ export class ExchangeWriter {
       ks.readyAt = Math.max(now, ks.notBefore);
     }
     ks.changes.push(change);
+    ks.planned = undefined;
   }
 
   private mailbox(mailbox: string): MailboxState {
@@ -350,7 +356,7 @@ export class ExchangeWriter {
         wake = Math.min(wake, mb.notBefore);
         continue;
       }
-      const planned = this.plan(ks);
+      const planned = (ks.planned ??= this.plan(ks));
       if (!planned) continue;
       const groupKey = `${ks.mailbox}\n${planned.stage}\n${planned.kind}`;
       let group = groups.get(groupKey);
@@ -435,7 +441,10 @@ export class ExchangeWriter {
       .finally(() => {
         this.inFlight--;
         mb.inFlight--;
-        for (const p of batch) p.ks.inFlight = false;
+        for (const p of batch) {
+          p.ks.inFlight = false;
+          p.ks.planned = undefined;
+        }
         this.calls.delete(call);
         if (!this.closed) {
           this.cleanup(batch);
