@@ -154,6 +154,8 @@ export class ExchangeWriter {
   private endpointState: 'unknown' | 'up' | 'down' = 'unknown';
   private endpointFailures = 0;
   private endpointNotBefore = 0;
+  /** When the last endpoint failure was counted (calls already in flight then do not count again). */
+  private endpointFailedAt = -Infinity;
   private lastError?: WriterStats['lastError'];
 
   constructor(private readonly options: WriterOptions) {
@@ -436,7 +438,7 @@ export class ExchangeWriter {
     const started = this.clock.now();
     const call = this.send(batch, started)
       .catch((err: unknown) => {
-        if (!this.closed) this.callFailed(batch, err);
+        if (!this.closed) this.callFailed(batch, err, started);
       })
       .finally(() => {
         this.inFlight--;
@@ -669,7 +671,7 @@ export class ExchangeWriter {
   }
 
   /** The request as a whole failed: no item's fate is known. */
-  private callFailed(batch: Planned[], thrown: unknown): void {
+  private callFailed(batch: Planned[], thrown: unknown, started: number): void {
     const err = thrown instanceof ExchangeError
       ? thrown
       : new ExchangeError(ExchangeCode.requestRejected, `Exchange request failed: ${toError(thrown).message}`, { cause: thrown, ambiguous: true });
@@ -682,9 +684,15 @@ export class ExchangeWriter {
       })();
     }
     if (err.scope === 'endpoint') {
-      this.endpointFailures++;
-      const wait = err.backOffMs !== undefined ? hintedDelay(err.backOffMs, this.random) : backoffDelay(this.endpointFailures, this.random, this.backoff);
-      this.endpointNotBefore = this.clock.now() + wait;
+      // Calls in flight together fail together: one try, one step of the back-off (8 refused
+      // connections at once must not mean the 8th step, a wait of minutes).
+      const now = this.clock.now();
+      if (started > this.endpointFailedAt) {
+        this.endpointFailures++;
+        this.endpointFailedAt = now;
+        const wait = err.backOffMs !== undefined ? hintedDelay(err.backOffMs, this.random) : backoffDelay(this.endpointFailures, this.random, this.backoff);
+        this.endpointNotBefore = Math.max(this.endpointNotBefore, now + wait);
+      }
       if (this.endpointState !== 'down') {
         if (this.endpointState === 'unknown') {
           this.event({ type: 'connection', system: 'exchange', ok: false, endpoint: this.transport.endpoint, reason: err.message, time: this.time() });
