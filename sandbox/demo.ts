@@ -25,6 +25,8 @@ export interface SandboxOptions {
   data?: BueroDataSet;
   size?: { users?: number; appointments?: number; tasks?: number; followUps?: number; addresses?: number };
   ewsFaults?: Partial<EwsFaults>;
+  /** Randomness of the simulators' fault rates (a seeded one makes a fault pattern replayable). */
+  random?: () => number;
   graphFaults?: Partial<GraphFaults>;
   /** Fixed ports for a person's demo (0 = free ports). */
   ports?: { buero?: number; ews?: number; ewsHttps?: number; aad?: number; aadHttps?: number; graph?: number; graphHttps?: number };
@@ -68,6 +70,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     accounts: [{ user, domain, password: SANDBOX.exchangePassword, impersonation: true }],
     aadPublicKeyPem: aad.publicKeyPem,
     faults: options.ewsFaults,
+    random: options.random,
     port: options.ports?.ews,
     httpsPort: options.ports?.ewsHttps,
   });
@@ -75,6 +78,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     store: ews.store,
     aadPublicKeyPem: aad.publicKeyPem,
     faults: options.graphFaults,
+    random: options.random,
     port: options.ports?.graph,
     httpsPort: options.ports?.graphHttps,
   });
