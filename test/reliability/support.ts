@@ -65,7 +65,9 @@ export async function distReady(): Promise<void> {
 
 /** Sandbox + Node-RED with the (changed) reference flow, after the first poll recorded its baseline. */
 export async function startRig(options: RigOptions): Promise<Rig> {
-  const sandbox = await startSandbox({ seed: options.seed, ...options.sandbox });
+  // The seed also drives the simulators' fault rates, so a failing run replays the same faults.
+  const faultRandom = new Random(options.seed + 1);
+  const sandbox = await startSandbox({ seed: options.seed, random: () => faultRandom.next(), ...options.sandbox });
   options.beforeStart?.(sandbox);
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'buero-reliability-'));
   const env = { ...sandbox.env, SYNC_POLL_SECONDS: '1', SYNC_LOG_TRANSFERS: 'true', ...options.env };
