@@ -206,23 +206,50 @@ export class ExchangeWriter {
    * when the message breaks the contract; then nothing was queued.
    */
   enqueue(payload: unknown): QueuedChange {
-    if (this.closed) throw new SyncError('writer.closed', 'The Exchange writer is stopping; the change was not taken.', { retryable: true });
-    const message = validateWriterMessage(payload);
+    const [result] = this.enqueueMany([payload]);
+    if (result instanceof Error) throw result;
+    return result;
+  }
+
+  /**
+   * Takes many changes in one SQLite transaction (one disk sync instead of one per change).
+   * Returns, in input order, the queued change or the SyncError of a message that breaks the
+   * contract; when the writer is closing, every entry is that error (retryable: not taken).
+   */
+  enqueueMany(payloads: unknown[]): (QueuedChange | SyncError)[] {
+    if (this.closed) {
+      const err = new SyncError('writer.closed', 'The Exchange writer is stopping; the change was not taken.', { retryable: true });
+      return payloads.map(() => err);
+    }
     const now = this.clock.now();
-    const row = this.queue.add({
-      owner: this.options.owner,
-      mailbox: message.mailbox,
-      key: message.key,
-      kind: message.kind,
-      action: message.action,
-      version: message.version,
-      message: JSON.stringify(message),
-      enqueuedAt: now,
+    const checked = payloads.map((p): WriterMessage | SyncError => {
+      try {
+        return validateWriterMessage(p);
+      } catch (err) {
+        if (err instanceof SyncError) return err;
+        throw err;
+      }
     });
-    this.track({ row, message }, now);
+    const results = this.db.transaction(() =>
+      checked.map((message) =>
+        message instanceof SyncError
+          ? message
+          : { message, row: this.queue.add({
+              owner: this.options.owner,
+              mailbox: message.mailbox,
+              key: message.key,
+              kind: message.kind,
+              action: message.action,
+              version: message.version,
+              message: JSON.stringify(message),
+              enqueuedAt: now,
+            }) },
+      ),
+    )();
+    for (const r of results) if (!(r instanceof SyncError)) this.track(r, now);
     this.requestPump();
     this.changed();
-    return row;
+    return results.map((r) => (r instanceof SyncError ? r : r.row));
   }
 
   stats(): WriterStats {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { ack } from '../../lib/ack';
+import { SyncError } from '../../lib/errors';
 import { EwsTransport } from '../../lib/exchange/ews/transport';
 import { GraphTransport } from '../../lib/exchange/graph/transport';
 import { ExchangeWriter, type WriteOutcome } from '../../lib/exchange/writer';
@@ -157,27 +158,41 @@ export = function (RED: NodeAPI) {
       node.status({ fill: 'red', shape: 'ring', text: RED._('buero-exchange-writer.status.error.settings') });
     }
 
+    // Messages that arrive together are taken in one SQLite transaction (one disk sync for all):
+    // a source emitting a page of changes costs one sync per page, not one per change.
+    let arriving: { msg: NodeMessageInFlow; send: Send; done: Done }[] = [];
+    const takeArriving = () => {
+      const batch = arriving;
+      arriving = [];
+      if (batch.length === 0 || !writer) return;
+      const results = writer.enqueueMany(batch.map((b) => b.msg.payload));
+      results.forEach((result, i) => {
+        const { msg, send, done } = batch[i];
+        if (result instanceof SyncError) {
+          done(result);
+          // A message that breaks the contract can never be written: report it (Catch, log) and
+          // let the change source move on. One the writer could not take (closing) is not
+          // acknowledged: the change source sends it again after the restart.
+          if (!result.retryable) ack((msg as { ack?: unknown }).ack);
+          return;
+        }
+        // Durable in the queue now: the change source may commit its position.
+        waiting.set(result.id, { msg, send, done });
+        ack((msg as { ack?: unknown }).ack);
+      });
+    };
+
     node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
       if (!writer) {
         done(setupError ?? new Error(RED._('buero-exchange-writer.error.noConnection')));
         return;
       }
-      let changeId: number;
-      try {
-        changeId = writer.enqueue(msg.payload).id;
-      } catch (err) {
-        // A message that breaks the contract can never be written: report it (Catch, log) and
-        // let the change source move on.
-        done(err as Error);
-        ack((msg as { ack?: unknown }).ack);
-        return;
-      }
-      // Durable in the queue now: the change source may commit its position.
-      waiting.set(changeId, { msg, send, done });
-      ack((msg as { ack?: unknown }).ack);
+      arriving.push({ msg, send, done });
+      if (arriving.length === 1) setImmediate(takeArriving);
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
+      takeArriving();
       if (statusTimer) clearTimeout(statusTimer);
       const finish = () => {
         if (stateFile) releaseStateDb(stateFile);
