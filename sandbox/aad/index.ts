@@ -12,6 +12,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { AddressInfo } from 'node:net';
 import { createTestPki } from '../tls';
+import { close, listen } from '../net';
 
 export interface AadClient {
   /** Tenant GUID the app registration lives in. */
@@ -262,19 +263,4 @@ function json(res: http.ServerResponse, status: number, body: unknown) {
   res.end(text);
 }
 
-function listen(server: http.Server | https.Server, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
 
-function close(server: http.Server | https.Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}

@@ -20,6 +20,7 @@ import { compiledSchema, parseSoapRequest, schemaFile } from './schema';
 import { EwsError, envelope, fault } from './soap';
 import { ianaZone } from './timezones';
 import { child, childText, esc } from './xml';
+import { close, listen } from '../net';
 
 export { MailboxStore } from '../store';
 export type { StoredItem, StoredFolder, StoredExtendedProperty, ItemKind } from '../store';
@@ -318,19 +319,4 @@ export async function startEwsSimulator(opts: EwsSimulatorOptions = {}): Promise
   return sim;
 }
 
-function listen(server: http.Server, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
 
-function close(server: http.Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}

@@ -23,6 +23,7 @@ import {
   FAX_PROPERTY, GraphInputError, applyContact, applyEvent, applyTask, contactJson, eventJson, faxOf, linkedResourcesOf,
   matchesProperty, propertyIdOf, readDateTimeTimeZone, taskJson,
 } from './convert';
+import { close, listen } from '../net';
 
 export const GRAPH_AUDIENCE = 'https://graph.microsoft.com';
 const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
@@ -512,19 +513,4 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions): Promise<
 /** Reads a dateTimeTimeZone (exported for tests that compare instants). */
 export { readDateTimeTimeZone, linkedResourcesOf };
 
-function listen(server: http.Server, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
 
-function close(server: http.Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
-}
