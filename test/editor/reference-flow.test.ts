@@ -57,6 +57,8 @@ describe('editor (Chromium): the reference flow from Import › Examples, agains
     const examples = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
     await examples.waitFor();
     await examples.getByText(MODULE, { exact: true }).click();
+    // The module's folder opens asynchronously; on a busy machine that takes a moment.
+    await examples.getByText('buero-exchange-sync-notify', { exact: true }).waitFor({ timeout: 20_000 });
     for (const flow of ['buero-exchange-sync', 'buero-exchange-sync-notify']) {
       assert.equal(await examples.getByText(flow, { exact: true }).count(), 1, `${flow} is listed`);
     }
