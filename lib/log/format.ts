@@ -10,6 +10,7 @@
 import { catalogues, type Language, type LogTexts } from './catalogue';
 import type { SyncEvent } from './events';
 import { plainReason } from './reasons';
+import { formatDate, localOf, offsetAt } from '../time';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 
@@ -48,27 +49,6 @@ function offsetText(minutesEast: number): string {
   return `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
 
-const zoneFormats = new Map<string, Intl.DateTimeFormat>();
-
-function zoneFormat(timeZone: string): Intl.DateTimeFormat {
-  let f = zoneFormats.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      timeZoneName: 'longOffset',
-    });
-    zoneFormats.set(timeZone, f);
-  }
-  return f;
-}
-
 /** `2026-11-27 22:15:03.120 +01:00` */
 export function formatTimestamp(date: Date, timeZone?: string): string {
   const ms = pad(date.getUTCMilliseconds(), 3);
@@ -80,11 +60,8 @@ export function formatTimestamp(date: Date, timeZone?: string): string {
       offsetText(-date.getTimezoneOffset())
     );
   }
-  const parts: Record<string, string> = {};
-  for (const p of zoneFormat(timeZone).formatToParts(date)) parts[p.type] = p.value;
-  // longOffset is "GMT+01:00", or just "GMT" at offset zero.
-  const offset = parts.timeZoneName === 'GMT' ? '+00:00' : parts.timeZoneName.replace('GMT', '');
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}.${ms} ${offset}`;
+  const l = localOf(date, timeZone);
+  return `${formatDate(l)} ${pad(l.hour)}:${pad(l.minute)}:${pad(l.second)}.${ms} ${offsetText(Math.round(offsetAt(date, timeZone) / 60_000))}`;
 }
 
 /** `850 ms`, `42 s`, `12 min 5 s`, `3 h 4 min`, `2 d 3 h` (SI symbols read the same in German). */

@@ -2,7 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus
 import { ack } from '../../lib/ack';
 import { ChangeFeed } from '../../lib/buero/change-feed';
 import { type LoopStatus, SyncLoop } from '../../lib/buero/sync-loop';
-import { SyncError, toError } from '../../lib/errors';
+import { toError } from '../../lib/errors';
 import { EVENT_TOPIC, type SyncEvent } from '../../lib/log/events';
 import { CursorStore } from '../../lib/state/cursor';
 import { acquireStateDb, releaseStateDb } from '../../lib/state/shared-db';
@@ -28,14 +28,6 @@ type Command = 'pause' | 'resume' | 'sync-now' | 'backfill' | 'ack';
 function positive(v: unknown, fallback: number): number {
   const n = Number(v);
   return Number.isFinite(n) && n > 0 ? n : fallback;
-}
-
-/** Node-RED copies only `code` of an Error to the Catch message; record and field ride as tags the log sink reads. */
-function forCatch(err: SyncError): Error {
-  const tags = `${err.record ? ` [record: ${err.record}]` : ''}${err.field ? ` [field: ${err.field}]` : ''}`;
-  const e = new Error(`[${err.code}] ${err.message}${tags}`);
-  (e as Error & { code: string }).code = err.code;
-  return e;
 }
 
 export = function (RED: NodeAPI) {
@@ -75,7 +67,8 @@ export = function (RED: NodeAPI) {
         if (e.type === 'info' && e.code.startsWith('backfill')) backfillEvent = e;
         else sendEvent(e);
       },
-      recordError: (err) => node.error(forCatch(err), { topic: 'buero-sync/record-error', payload: { code: err.code, record: err.record, field: err.field, message: err.message } }),
+      // SyncError.toString() carries code, record and field to the Catch node.
+      recordError: (err) => node.error(err, { topic: 'buero-sync/record-error', payload: { code: err.code, record: err.record, field: err.field, message: err.message } }),
     });
 
     const statusOf = (s: LoopStatus): NodeStatus => {
@@ -114,7 +107,7 @@ export = function (RED: NodeAPI) {
       deletionEvery: positive(config.deletionEvery, 4),
       onStatus: (s) => node.status(statusOf(s)),
       event: (e) => sendEvent(e),
-      error: (err) => node.error(forCatch(err), { topic: 'buero-sync/error', payload: { code: err.code, field: err.field, message: err.message } }),
+      error: (err) => node.error(err, { topic: 'buero-sync/error', payload: { code: err.code, field: err.field, message: err.message } }),
     });
     // A finished "Connect to büro+" lets a waiting poll go at once.
     const offAuth = conn.onAuthChange((state) => {
@@ -149,7 +142,7 @@ export = function (RED: NodeAPI) {
           const dryRun = (msg.dryRun ?? (msg.payload as { dryRun?: unknown } | undefined)?.dryRun) === true;
           runBackfill(dryRun).then(
             () => done(),
-            (err) => done(err instanceof SyncError ? forCatch(err) : toError(err)),
+            (err) => done(toError(err)),
           );
           return;
         }
