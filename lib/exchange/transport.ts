@@ -1,4 +1,5 @@
 import type { ExchangeError } from './errors';
+import type { ForeignId } from './item-ids';
 import type { ItemByKind, ItemKind } from './model';
 
 /**
@@ -64,8 +65,13 @@ export interface Transport {
   create<K extends ItemKind>(mailbox: string, kind: K, requests: CreateRequest<K>[]): Promise<ItemResult[]>;
   update<K extends ItemKind>(mailbox: string, kind: K, requests: UpdateRequest<K>[]): Promise<ItemResult[]>;
   delete(mailbox: string, kind: ItemKind, requests: DeleteRequest[]): Promise<DeleteResult[]>;
-  /** Looks items up by the writer key (the extended property every item carries). */
-  findByKey(mailbox: string, kind: ItemKind, keys: string[]): Promise<FindResult[]>;
+  /**
+   * Looks items up by the writer key (the extended property every item carries). `foreign[i]`
+   * is the id the other transport stored for `keys[i]`: where the key cannot be seen through
+   * this transport (a To Do task's key EWS wrote is invisible to Graph, and the other way
+   * round), the transport looks at that id and marks the item with the key for next time.
+   */
+  findByKey(mailbox: string, kind: ItemKind, keys: string[], foreign?: (ForeignId | undefined)[]): Promise<FindResult[]>;
   /** Re-reads the current ChangeKey / etag of items (after a conflict). */
   refresh(mailbox: string, kind: ItemKind, refs: ItemRef[]): Promise<ItemResult[]>;
   /** Lets in-flight requests finish; no new ones after. */

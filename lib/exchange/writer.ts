@@ -531,7 +531,9 @@ export class ExchangeWriter {
         return;
       }
       case 'find': {
-        const results = await this.transport.findByKey(mailbox, kind, batch.map((p) => p.ks.key));
+        const foreign = batch.map((p) => (p.entry && p.entry.transport !== this.transport.name
+          ? { transport: p.entry.transport, itemId: p.entry.itemId } : undefined));
+        const results = await this.transport.findByKey(mailbox, kind, batch.map((p) => p.ks.key), foreign);
         this.succeeded(mailbox);
         if (this.closed) return;
         batch.forEach((p, i) => this.found(p, results[i], started));

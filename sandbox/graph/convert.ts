@@ -391,7 +391,7 @@ export function linkedResourcesOf(item: StoredItem): Json[] {
   return p ? (JSON.parse(p.value) as Json[]) : [];
 }
 
-function setLinkedResources(item: { extendedProperties: StoredExtendedProperty[] }, list: Json[]): void {
+export function setLinkedResources(item: { extendedProperties: StoredExtendedProperty[] }, list: Json[]): void {
   item.extendedProperties = item.extendedProperties.filter((x) => !(x.propertySetId === LINKED.propertySetId && x.name === LINKED.name));
   if (list.length) item.extendedProperties.push({ ...LINKED, type: 'String', value: JSON.stringify(list) });
 }

@@ -11,7 +11,7 @@
  * todoTask, "Combine multiple requests in one HTTP call using JSON batching", "Microsoft Graph
  * throttling guidance", "Outlook service limits": 4 concurrent requests per app and mailbox).
  */
-import { createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
+import { createPublicKey, randomUUID, verify as verifySignature, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -21,7 +21,7 @@ import { occurrenceId, parseOccurrenceId, seriesOf } from '../ews/items';
 import { formatUtc } from '../ews/timezones';
 import {
   FAX_PROPERTY, GraphInputError, applyContact, applyEvent, applyTask, contactJson, eventJson, faxOf, linkedResourcesOf,
-  matchesProperty, propertyIdOf, readDateTimeTimeZone, taskJson,
+  matchesProperty, propertyIdOf, readDateTimeTimeZone, setLinkedResources, taskJson,
 } from './convert';
 import { close, listen } from '../net';
 
@@ -114,9 +114,13 @@ function randomRequestId(): string {
   return 'xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx'.replace(/[xy]/g, () => Math.floor(Math.random() * 16).toString(16));
 }
 
-/** Store ids are base64; Graph ids are URL-safe. */
-const toGraphId = (storeId: string) => Buffer.from(storeId, 'base64').toString('base64url');
-const toStoreId = (graphId: string) => Buffer.from(graphId, 'base64url').toString('base64');
+/**
+ * Store (EWS) ids are base64; Graph ids spell the same bytes URL-safe (`/` → `-`, `+` → `_`,
+ * the padding kept), as Exchange Online does. Strict on purpose: an id in the EWS spelling is
+ * not found here.
+ */
+const toGraphId = (storeId: string) => storeId.replace(/\//g, '-').replace(/\+/g, '_');
+const toStoreId = (graphId: string) => (/[/+]/.test(graphId) ? '' : graphId.replace(/-/g, '/').replace(/_/g, '+'));
 
 export async function startGraphSimulator(opts: GraphSimulatorOptions): Promise<GraphSimulator> {
   const pki = await createTestPki();
@@ -198,7 +202,7 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions): Promise<
   }
 
   function route(method: string, s: string[], q: URLSearchParams, body: Json, mailbox: string, rawUrl: string): Reply {
-    const words = new Set(['calendar', 'events', 'instances', 'contacts', 'contactFolders', 'todo', 'lists', 'tasks']);
+    const words = new Set(['calendar', 'events', 'instances', 'contacts', 'contactFolders', 'todo', 'lists', 'tasks', 'linkedResources']);
     count(`${method} users/{id}/${s.map((x) => (words.has(x) ? x : '{id}')).join('/')}`);
     const folderOf = (distinguished: string) => store.distinguishedFolder(mailbox, distinguished)!;
     // Events: /calendar/events, /events/{id}, /events/{id}/instances, /calendar
@@ -286,7 +290,8 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions): Promise<
         if (method === 'POST') return create('task', folder, body, mailbox);
         if (method === 'GET') return list('task', [folder], q, mailbox, rawUrl);
       }
-      if (s[3] === 'tasks' && s[4]) return itemOp('task', method, mailbox, s[4], body, q, folder);
+      if (s[3] === 'tasks' && s[4] && s[5] === 'linkedResources' && s.length === 6 && method === 'POST') return addLinkedResource(mailbox, folder, s[4], body);
+      if (s[3] === 'tasks' && s[4] && s.length === 5) return itemOp('task', method, mailbox, s[4], body, q, folder);
     }
     return graphError(400, 'BadRequest', `Unsupported request ${method} ${s.join('/')}`);
   }
@@ -311,7 +316,9 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions): Promise<
         : taskJson(item, id, mailboxZone, /linkedResources/.test(expand));
     const select = q.get('$select');
     if (select) {
-      const keep = new Set(['id', '@odata.etag', ...select.split(',').map((x) => x.trim())]);
+      // $select does not drop what $expand asked for.
+      const expanded = expand.split(',').map((x) => x.split('(')[0]!.trim());
+      const keep = new Set(['id', '@odata.etag', ...select.split(',').map((x) => x.trim()), ...expanded]);
       out = Object.fromEntries(Object.entries(out).filter(([k]) => keep.has(k)));
     }
     const ext = /singleValueExtendedProperties\(\$filter=id eq '((?:[^']|'')*)'\)/.exec(expand);
@@ -361,6 +368,16 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions): Promise<
       return { status: 200, body: json(kind, item, new URLSearchParams()) };
     }
     return graphError(405, 'ErrorInvalidRequest', `${method} is not allowed here.`);
+  }
+
+  /** POST …/tasks/{id}/linkedResources: one more linkedResource on a task (201 with it). */
+  function addLinkedResource(mailbox: string, folder: StoredFolder, id: string, body: Json): Reply {
+    const item = store.item(mailbox, toStoreId(id));
+    if (!item || item.kind !== 'task' || item.folderId !== folder.folderId) return notFound();
+    if (!body?.applicationName || !body?.displayName) return graphError(400, 'invalidRequest', 'applicationName and displayName are required.');
+    const added: Json = { id: randomUUID(), webUrl: null, externalId: null, ...body };
+    store.updateItem(item, (i) => setLinkedResources(i, [...linkedResourcesOf(i), added]));
+    return { status: 201, body: added };
   }
 
   function list(kind: ItemKind, folders: StoredFolder[], q: URLSearchParams, mailbox: string, rawUrl: string): Reply {

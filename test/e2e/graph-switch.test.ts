@@ -17,7 +17,7 @@ describe('end to end: switching the reference flow from EWS to Graph re-uses eve
     await rig?.close();
   });
 
-  it('appointments and contacts written through EWS are updated in place through Graph; zero duplicates', async function () {
+  it('appointments, tasks and contacts written through EWS are updated in place through Graph; zero duplicates', async function () {
     const { sandbox } = rig;
     const [anna, ben] = syncedUsers(sandbox);
     const users = syncedUsers(sandbox);
@@ -27,10 +27,15 @@ describe('end to end: switching the reference flow from EWS to Graph re-uses eve
     const adr = sandbox.buero.db.insert('tblAddresses', { fldNa1: 'Wechsel GmbH' });
     const postal = sandbox.buero.db.insert('tblPostalAddresses', { fldAdrNr: adr.fldAdrNr, fldStr: 'Domstraße 5', fldPLZ: '50667', fldOrt: 'Köln', fldLand: 'DE' });
     const person = sandbox.buero.db.insert('tblContactPeople', { fldAdrNr: adr.fldAdrNr, fldAnsNr: postal.fldAnsNr, fldVNa: 'Petra', fldNNa: 'Wechsel' });
+    const todo = sandbox.buero.db.insert('tblCalendar', {
+      fldArt: 'Aufgabe', fldBzrNr: anna.nr, fldKurzInfo: 'Aufgabe vor dem Wechsel', fldBeginn: '2026-12-01T00:00:00', fldEnde: '2026-12-04T00:00:00',
+    });
     const apptId = appt.fldID as number;
+    const todoId = todo.fldID as number;
     const personId = person.fldID as number;
     const where = [
       ...[anna, ben].map((u) => ({ mailbox: u.mailbox, kind: 'appointment' as const, table: 'tblCalendar', id: apptId })),
+      { mailbox: anna.mailbox, kind: 'task' as const, table: 'tblCalendar', id: todoId },
       ...users.map((u) => ({ mailbox: u.mailbox, kind: 'contact' as const, table: 'tblContactPeople', id: personId })),
     ];
     for (const w of where) await waitFor(`${w.kind} in ${w.mailbox} via EWS`, () => itemsOf(sandbox, w.mailbox, w.kind, w.table, w.id).length === 1);
@@ -44,10 +49,11 @@ describe('end to end: switching the reference flow from EWS to Graph re-uses eve
     await rig.restart();
 
     sandbox.buero.db.modify('tblCalendar', apptId, { fldKurzInfo: 'Nach dem Wechsel' });
+    sandbox.buero.db.modify('tblCalendar', todoId, { fldKurzInfo: 'Aufgabe nach dem Wechsel' });
     sandbox.buero.db.modify('tblContactPeople', personId, { fldNNa: 'Wechsel-Graph' });
+    const wanted = { appointment: ['Subject', 'Nach dem Wechsel'], task: ['Subject', 'Aufgabe nach dem Wechsel'], contact: ['Surname', 'Wechsel-Graph'] };
     for (const w of where) {
-      const field = w.kind === 'appointment' ? 'Subject' : 'Surname';
-      const want = w.kind === 'appointment' ? 'Nach dem Wechsel' : 'Wechsel-Graph';
+      const [field, want] = wanted[w.kind];
       await waitFor(`${w.kind} in ${w.mailbox} updated via Graph`, () => text(itemsOf(sandbox, w.mailbox, w.kind, w.table, w.id)[0], field) === want);
     }
     where.forEach((w, i) => {

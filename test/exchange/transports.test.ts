@@ -3,9 +3,11 @@ import { WriteQueue } from '../../lib/state/write-queue';
 import type { ItemKind } from '../../lib/exchange/model';
 import type { CreateRequest, ItemResult, Transport } from '../../lib/exchange/transport';
 import { openStateDb } from '../../lib/state/db';
-import { ANNA } from './ews-support';
+import { ANNA, describe as describeOutcomes } from './ews-support';
 import { itemsWithKey, rig, startExchange, text, transportFor, type Exchange, type Rig, type TransportName } from './graph-support';
 import { appointment, contact, remove, task, tempStateFile, upsert } from './support';
+import { linkedResourcesOf } from '../../sandbox/graph';
+import type { StoredItem } from '../../sandbox/store';
 
 // The writer's behaviour, the same cases for both transports over real HTTPS: EWS (real
 // ews-javascript-api) and Microsoft Graph (own client, real msal-node tokens), against the
@@ -305,12 +307,90 @@ describe('switching a connection from EWS to Graph mid-life re-uses every existi
     }
   });
 
-  it('tasks written through EWS are not recognisable through Graph v1.0', function () {
-    console.log('      skipped: Graph v1.0 cannot read the key EWS stored on a To Do task (see the comment in this test)');
-    // Skipped on purpose, with the reason: Graph v1.0 exposes no MAPI extended property of a
-    // To Do task (singleValueExtendedProperties exist for events, contacts, messages, folders),
-    // so the key EWS wrote cannot be searched. Without an id translation (translateExchangeIds,
-    // which needs the EWS id in Transport.findByKey) the switch would create a second task.
-    this.skip();
-  });
+  // Graph cannot read or write a MAPI property on a To Do task, so the key EWS wrote is
+  // invisible there (and Graph's linkedResource invisible to EWS). The writer hands the id the
+  // other transport stored; EWS and Graph spell one id two ways.
+  const hasKeyProperty = (i: Parameters<typeof linkedResourcesOf>[0], key: string) =>
+    i.extendedProperties.some((p) => p.name === 'BueroSyncKey' && p.value === key);
+  const hasLinkedResource = (i: Parameters<typeof linkedResourcesOf>[0], key: string) =>
+    linkedResourcesOf(i).some((l) => l.externalId === key && l.applicationName === 'büro+ Sync');
+  /** A store (EWS) id as the transport spells it. */
+  const idIn = (t: TransportName, itemId: string) => (t === 'graph' ? ex.graph.graphIdOf({ itemId } as StoredItem) : itemId);
+  // Enough tasks that their ids surely contain the characters the two spellings differ in.
+  const tasks = (prefix: string) => Array.from({ length: 12 }, (_, n) => upsert(`${prefix}-${n}`, task({ subject: `Aufgabe ${n}` })));
+
+  for (const [from, to] of [['ews', 'graph'], ['graph', 'ews']] as [TransportName, TransportName][]) {
+    it(`tasks written through ${from.toUpperCase()} are updated in place through ${to.toUpperCase()}; none duplicated, each marked for the next search`, async function () {
+      const files = tempStateFile();
+      const items = tasks(`switch-${from}-task`);
+      try {
+        const first = rig(transportFor(from, ex.settings(from)), { file: files.file, owner: 'switch' });
+        for (const m of items) first.send(m);
+        await first.outcomesReach(items.length);
+        await first.writer.close();
+        first.db.close();
+        const before = new Map(items.map((m) => [m.key, itemsWithKey(ex.ews.store, ANNA, m.key)[0]?.itemId]));
+        assert.ok(items.some((m) => /[/+]/.test(before.get(m.key) ?? '')), 'some ids differ between the two spellings');
+        const count = ex.ews.store.items(ANNA).length;
+
+        const second = rig(transportFor(to, ex.settings(to)), { file: files.file, owner: 'switch' });
+        try {
+          for (const m of items) second.send({ ...m, version: '2', item: { ...m.item!, subject: `${(m.item as { subject: string }).subject} (neu)` } } as typeof m);
+          await second.outcomesReach(items.length);
+          assert.deepEqual(second.outcomes.map((o) => o.ok && o.action), items.map(() => 'updated'), describeOutcomes(second.outcomes));
+          assert.equal(ex.ews.store.items(ANNA).length, count, 'no task created');
+          for (const m of items) {
+            const found = itemsWithKey(ex.ews.store, ANNA, m.key);
+            assert.equal(found.length, 1, `one task for ${m.key}`);
+            assert.equal(found[0].itemId, before.get(m.key), `${m.key} updated in place`);
+            assert.match(String(text(found[0].fields.Subject)), / \(neu\)$/);
+            // Marked the way the new transport searches, so a lost id map finds it too.
+            assert.ok(to === 'graph' ? hasLinkedResource(found[0], m.key) : hasKeyProperty(found[0], m.key), `${m.key} carries the key for ${to}`);
+          }
+        } finally {
+          await second.close();
+        }
+
+        // Marked: the new transport now finds every task by its key alone (without the id map).
+        const search = transportFor(to, ex.settings(to));
+        try {
+          const found = await search.findByKey(ANNA, 'task', items.map((m) => m.key));
+          assert.deepEqual(found.map((f) => f.ok && f.ref?.itemId), items.map((m) => idIn(to, before.get(m.key)!)));
+        } finally {
+          await search.close?.();
+        }
+      } finally {
+        files.cleanup();
+      }
+    });
+  }
+
+  for (const [from, to] of [['ews', 'graph'], ['graph', 'ews']] as [TransportName, TransportName][]) {
+    it(`${to.toUpperCase()} takes a task by the id ${from.toUpperCase()} stored only if it carries no other key: gone, malformed or another record's task is not found`, async function () {
+      const writer = rig(transportFor(to, ex.settings(to)), { owner: 'foreign-ids' });
+      const search = transportFor(to, ex.settings(to));
+      try {
+        // Two tasks already marked the way `to` searches, one of them since deleted in Outlook.
+        writer.send(upsert(`foreign-${to}-other`, task({ subject: 'Andere Aufgabe' })));
+        writer.send(upsert(`foreign-${to}-gone`, task({ subject: 'Gelöscht' })));
+        await writer.outcomesReach(2);
+        const other = itemsWithKey(ex.ews.store, ANNA, `foreign-${to}-other`)[0];
+        const gone = itemsWithKey(ex.ews.store, ANNA, `foreign-${to}-gone`)[0];
+        ex.ews.store.deleteItem(gone);
+        // A task with no key `to` can see (as the other transport leaves it).
+        const bare = ex.ews.store.createItem(ANNA, other.folderId, 'task', { Subject: 'Ohne Schlüssel' });
+        const foreignId = (item: { itemId: string }) => ({ transport: from, itemId: idIn(from, item.itemId) });
+        const keys = ['a', 'b', 'c', 'd'].map((x) => `foreign-${to}-${x}`);
+        const found = await search.findByKey(ANNA, 'task', keys, [
+          foreignId(other), foreignId(gone), { transport: from, itemId: 'kein-gültiger-Bezeichner' }, foreignId(bare),
+        ]);
+        assert.deepEqual(found.map((f) => f.ok && f.ref?.itemId), [undefined, undefined, undefined, idIn(to, bare.itemId)]);
+        assert.equal(itemsWithKey(ex.ews.store, ANNA, `foreign-${to}-other`).length, 1, 'the other record\'s task keeps its key');
+        assert.deepEqual(itemsWithKey(ex.ews.store, ANNA, keys[3]).map((i) => i.itemId), [bare.itemId], 'the bare task now carries the key');
+      } finally {
+        await search.close?.();
+        await writer.close();
+      }
+    });
+  }
 });

@@ -1,4 +1,5 @@
 import type { ExchangeConnection } from '../connection';
+import type { ForeignId } from '../item-ids';
 import type { ItemKind } from '../model';
 import type { CreateRequest, DeleteRequest, DeleteResult, FindResult, ItemRef, ItemResult, Transport, UpdateRequest } from '../transport';
 import { createItems } from './create';
@@ -39,8 +40,8 @@ export class EwsTransport implements Transport {
     return ewsCall(this.connection, mailbox, (s) => deleteItems(s, mailbox, kind, requests));
   }
 
-  findByKey(mailbox: string, kind: ItemKind, keys: string[]): Promise<FindResult[]> {
-    return this.folderAware(mailbox, kind, ewsCall(this.connection, mailbox, (s) => findByKey(s, this.folders, mailbox, kind, keys)));
+  findByKey(mailbox: string, kind: ItemKind, keys: string[], foreign?: (ForeignId | undefined)[]): Promise<FindResult[]> {
+    return this.folderAware(mailbox, kind, ewsCall(this.connection, mailbox, (s) => findByKey(s, this.folders, mailbox, kind, keys, foreign)));
   }
 
   refresh(mailbox: string, _kind: ItemKind, refs: ItemRef[]): Promise<ItemResult[]> {

@@ -128,9 +128,14 @@ export function checkDeletedOccurrences(r: Recurrence, key: string): string[] {
   });
 }
 
+/** The linkedResource that carries the writer key on a To Do task. */
+export function linkedResourceOf(key: string): Json {
+  return { applicationName: LINKED_APPLICATION, externalId: key, displayName: key };
+}
+
 function task(key: string, t: Task, want: Want, isNew: boolean): Json {
   const out: Json = {};
-  if (isNew) out.linkedResources = [{ applicationName: LINKED_APPLICATION, externalId: key, displayName: key }];
+  if (isNew) out.linkedResources = [linkedResourceOf(key)];
   // To Do keeps dates: midnight of the day in the user's zone.
   const day = (date: string | undefined) => (date ? { dateTime: `${date}T00:00:00`, timeZone: t.timeZone } : null);
   if (want('subject')) out.title = t.subject;

@@ -1,5 +1,6 @@
 import type { ExchangeConnection } from '../connection';
 import { ExchangeCode } from '../errors';
+import type { ForeignId } from '../item-ids';
 import type { ItemKind } from '../model';
 import type { CreateRequest, DeleteRequest, DeleteResult, FindResult, ItemRef, ItemResult, Transport, UpdateRequest } from '../transport';
 import { GraphClient, MAX_BATCH, MAX_PER_MAILBOX } from './client';
@@ -47,8 +48,8 @@ export class GraphTransport implements Transport {
     return this.folderAware(mailbox, kind, () => deleteItems(this.client, this.folders, mailbox, kind, requests));
   }
 
-  findByKey(mailbox: string, kind: ItemKind, keys: string[]): Promise<FindResult[]> {
-    return this.folderAware(mailbox, kind, () => findByKey(this.client, this.folders, mailbox, kind, keys));
+  findByKey(mailbox: string, kind: ItemKind, keys: string[], foreign?: (ForeignId | undefined)[]): Promise<FindResult[]> {
+    return this.folderAware(mailbox, kind, () => findByKey(this.client, this.folders, mailbox, kind, keys, foreign));
   }
 
   refresh(mailbox: string, kind: ItemKind, refs: ItemRef[]): Promise<ItemResult[]> {
