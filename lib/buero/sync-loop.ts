@@ -15,6 +15,7 @@ export type LoopState =
   | 'outage'
   | 'reconnect'
   | 'not-connected'
+  | 'refused'
   | 'error'
   | 'stopped'
   | 'backfill'
@@ -54,6 +55,9 @@ export interface SyncLoopOptions {
 const AUTH_STATES: Record<string, LoopState> = {
   BUERO_RECONNECT_NEEDED: 'reconnect',
   BUERO_NOT_CONNECTED: 'not-connected',
+  // A static token büro+ refuses (401), or a büro+ user without GraphQL access (403).
+  BUERO_AUTH: 'refused',
+  BUERO_FORBIDDEN: 'refused',
 };
 
 function asSyncError(err: unknown): SyncError {

@@ -88,6 +88,8 @@ export = function (RED: NodeAPI) {
           return { fill: 'red', shape: 'ring', text: t('reconnect') };
         case 'not-connected':
           return { fill: 'red', shape: 'ring', text: t('notConnected') };
+        case 'refused':
+          return { fill: 'red', shape: 'ring', text: t('refused') };
         case 'stopped':
           return { fill: 'red', shape: 'dot', text: t('mandant') };
         case 'backfill':

@@ -203,6 +203,18 @@ describe('buero-changes node (Node-RED flow, büro+ simulator over HTTP)', funct
     assert.match(caught[0].error.message, /serves Mandant 1, but the büro\+ connection is set to Mandant 2/);
   });
 
+  it('a static token büro+ refuses: the status says so, Catch gets the 401 once, the token appears nowhere', async function () {
+    const wrong = 'falsches-token-4711-geheim';
+    process.env.BUERO_TEST_TOKEN = wrong;
+    await load();
+    await until(() => statuses.at(-1) === 'buero-changes.status.refused', 'the refused status');
+    await until(() => caught.length === 1, 'the error');
+    assert.match(caught[0].error.message, /refused the access token \(HTTP 401\)/);
+    await sleep(300);
+    assert.equal(caught.length, 1, 'reported once, not per poll');
+    assert.ok(!JSON.stringify([caught, events, statusesOf('chg')]).includes(wrong), 'the token appears nowhere');
+  });
+
   it('an unknown command is an error for Catch nodes', async function () {
     await load({ autoSync: false });
     send({ command: 'rewind' });
