@@ -28,7 +28,8 @@ export function fieldHashes(item: object): FieldHashes {
   const obj = item as Record<string, unknown>;
   for (const name of Object.keys(obj).sort()) {
     if (obj[name] === undefined) continue;
-    out[name] = sha256(canonicalJson(obj[name])).slice(0, 32);
+    // The first 16 bytes as hex, made directly: a slice of the full hex would keep it alive.
+    out[name] = createHash('sha256').update(canonicalJson(obj[name])).digest().toString('hex', 0, 16);
   }
   return out;
 }

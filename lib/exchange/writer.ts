@@ -74,8 +74,9 @@ export interface WriterOptions {
 
 type Stage = 'find' | 'create' | 'update' | 'delete' | 'refresh';
 
+/** A queued change as the writer keeps it: its queue row id and the message (not its JSON: memory). */
 interface Change {
-  row: QueuedChange;
+  id: number;
   message: WriterMessage;
 }
 
@@ -195,7 +196,7 @@ export class ExchangeWriter {
         continue;
       }
       // A change waiting for a retry goes out right away after a restart.
-      this.track({ row: { ...row, notBefore: Math.min(row.notBefore, now) }, message }, now);
+      this.track({ id: row.id, message }, now, row.attempts, Math.min(row.notBefore, now));
     }
     this.requestPump();
     return rows.length;
@@ -246,7 +247,7 @@ export class ExchangeWriter {
             }) },
       ),
     )();
-    for (const r of results) if (!(r instanceof SyncError)) this.track(r, now);
+    for (const r of results) if (!(r instanceof SyncError)) this.track({ id: r.row.id, message: r.message }, now);
     this.requestPump();
     this.changed();
     return results.map((r) => (r instanceof SyncError ? r : r.row));
@@ -281,8 +282,8 @@ export class ExchangeWriter {
 
   // ---- bookkeeping ------------------------------------------------------------------------
 
-  private track(change: Change, now: number): void {
-    this.tracked.add(change.row.id);
+  private track(change: Change, now: number, attempts = 0, notBefore = 0): void {
+    this.tracked.add(change.id);
     const mailbox = normalise(change.message.mailbox);
     const id = `${mailbox}\n${change.message.key}`;
     let ks = this.keys.get(id);
@@ -293,9 +294,9 @@ export class ExchangeWriter {
         key: change.message.key,
         changes: [],
         inFlight: false,
-        failures: change.row.attempts,
-        notBefore: change.row.notBefore,
-        readyAt: Math.max(now, change.row.notBefore),
+        failures: attempts,
+        notBefore,
+        readyAt: Math.max(now, notBefore),
         solo: false,
         conflicts: 0,
         needsRefresh: false,
@@ -797,7 +798,7 @@ export class ExchangeWriter {
     if (count) ks.failures++;
     ks.notBefore = notBefore;
     this.dueAt(ks, notBefore);
-    this.queue.retryLater(ks.changes.map((c) => c.row.id), ks.failures, notBefore, err.message);
+    this.queue.retryLater(ks.changes.map((c) => c.id), ks.failures, notBefore, err.message);
   }
 
   private noteError(err: SyncError): void {
@@ -808,27 +809,27 @@ export class ExchangeWriter {
   private fail(p: Pick<Planned, 'ks' | 'count'>, err: SyncError, started: number): void {
     const { ks } = p;
     const changes = ks.changes.splice(0, p.count);
-    this.queue.remove(changes.map((c) => c.row.id));
-    for (const c of changes) this.tracked.delete(c.row.id);
+    this.queue.remove(changes.map((c) => c.id));
+    for (const c of changes) this.tracked.delete(c.id);
     this.queue.clearPending(ks.mailbox, ks.key);
     ks.solo = false;
     ks.failures = 0;
     const durationMs = this.clock.now() - started;
-    for (const c of changes) this.options.onOutcome?.({ ok: false, changeId: c.row.id, message: c.message, error: err, durationMs });
+    for (const c of changes) this.options.onOutcome?.({ ok: false, changeId: c.id, message: c.message, error: err, durationMs });
   }
 
   /** Done: the changes leave the queue and are reported. Runs inside the caller's transaction when there is one. */
   private settle(p: Pick<Planned, 'ks' | 'count'>, result: { action: WriteActionTaken; itemId?: string }, started: number): void {
     const { ks } = p;
     const done = ks.changes.splice(0, p.count);
-    this.queue.remove(done.map((c) => c.row.id));
-    for (const c of done) this.tracked.delete(c.row.id);
+    this.queue.remove(done.map((c) => c.id));
+    for (const c of done) this.tracked.delete(c.id);
     ks.solo = false;
     ks.failures = 0;
     ks.notBefore = 0;
     const durationMs = started ? this.clock.now() - started : 0;
     for (const c of done) {
-      this.options.onOutcome?.({ ok: true, changeId: c.row.id, message: c.message, action: result.action, itemId: result.itemId, durationMs });
+      this.options.onOutcome?.({ ok: true, changeId: c.id, message: c.message, action: result.action, itemId: result.itemId, durationMs });
     }
   }
 }
