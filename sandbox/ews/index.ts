@@ -107,6 +107,8 @@ export interface EwsSimulator {
   addMailbox(smtp: string): void;
   /** Clears the request log and counters (not the mailboxes). */
   resetStats(): void;
+  /** Closes idle keep-alive connections, as IIS does after its idle timeout (NTLM must log on again). */
+  closeIdleConnections(): void;
   close(): Promise<void>;
 }
 
@@ -145,6 +147,7 @@ export async function startEwsSimulator(opts: EwsSimulatorOptions = {}): Promise
       counters = emptyStats();
       sim.requestLog.length = 0;
     },
+    closeIdleConnections: () => undefined,
     close: async () => undefined,
   };
 
@@ -313,6 +316,10 @@ export async function startEwsSimulator(opts: EwsSimulatorOptions = {}): Promise
   sim.url = `http://127.0.0.1:${port}/EWS/Exchange.asmx`;
   sim.httpsUrl = `https://127.0.0.1:${(httpsServer.address() as AddressInfo).port}/EWS/Exchange.asmx`;
   sim.inspectUrl = `http://127.0.0.1:${port}/inspect`;
+  sim.closeIdleConnections = () => {
+    httpServer.closeIdleConnections();
+    httpsServer.closeIdleConnections();
+  };
   sim.close = async () => {
     await Promise.all([close(httpServer), close(httpsServer)]);
   };

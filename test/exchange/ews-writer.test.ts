@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { EwsSimulator } from '../../sandbox/ews';
-import { ANNA, BERND, assertCleanTraffic, byKey, harness, onPrem, only, startSim, text, type Harness } from './ews-support';
+import { ANNA, BERND, assertCleanTraffic, byKey, describe as describeOutcomes, harness, onPrem, only, startSim, text, type Harness } from './ews-support';
 import { appointment, contact, remove, task, upsert } from './support';
 
 // The writer end to end over EWS: real ews-javascript-api over HTTPS to the sandbox's EWS
@@ -217,6 +217,31 @@ describe('Exchange writer over EWS: items arrive in the mailbox as büro+ has th
       only(sim, ANNA, `auth-${auth}-${scheme}-t`);
     });
   }
+
+  it('NTLM logs a connection on once: later requests on it need no handshake; one the server closed logs on again', async function () {
+    h = harness(onPrem(sim, { auth: 'ntlm', host: sim.httpsUrl }));
+    const before = sim.stats();
+    const operations = (s: typeof before) => Object.values(s.byOperation).reduce((n, x) => n + x, 0);
+    for (let i = 0; i < 4; i++) {
+      h.send(upsert(`ntlm-kept-${i}`, appointment({ subject: `Termin ${i}` })));
+      await h.outcomesReach(i + 1);
+    }
+    let now = sim.stats();
+    assert.equal(operations(now) - operations(before), 4, 'four CreateItem');
+    // One handshake (negotiate → challenge) for the first request, then the kept connection.
+    assert.equal(now.requests - before.requests, 4 + 1, 'HTTP requests: 4 operations + 1 challenge');
+
+    // IIS closes the idle connection: the next request logs on again and goes through.
+    sim.closeIdleConnections();
+    h.send(upsert('ntlm-kept-4', appointment({ subject: 'Termin 4' })));
+    await h.outcomesReach(5);
+    assert.ok(h.outcomes.every((o) => o.ok && o.action === 'created'), describeOutcomes(h.outcomes));
+    now = sim.stats();
+    assert.equal(operations(now) - operations(before), 5);
+    assert.ok(now.requests - before.requests <= 5 + 3, `a new logon, not a retry storm: ${now.requests - before.requests} HTTP requests`);
+    assert.ok(now.rejectedAuth - before.rejectedAuth <= 1, 'at most the one request on the new connection was refused (401), then it logged on');
+    for (let i = 0; i < 5; i++) only(sim, ANNA, `ntlm-kept-${i}`);
+  });
 
   it('100 items in one flush go out in 2 requests', async function () {
     h = harness(onPrem(sim));

@@ -35,12 +35,23 @@ export class ExchangeHttp {
 
   async xhr(options: XhrOptions, progress?: unknown): Promise<XhrResult> {
     for (let attempt = 0; ; attempt++) {
+      const auth = this.connection.auth;
+      const ntlm = auth.kind === 'ntlm' ? new NtlmHandshake(auth.user, auth.password, this.connection, ntlmConnections(this.connection)) : undefined;
       try {
-        return await this.transport().xhr(options as Parameters<XhrApi['xhr']>[0], progress as Parameters<XhrApi['xhr']>[1]);
+        const result = await this.transport(ntlm).xhr(options as Parameters<XhrApi['xhr']>[0], progress as Parameters<XhrApi['xhr']>[1]);
+        ntlm?.finished(true);
+        return result;
       } catch (thrown) {
         const wire = thrown as WireError;
         const status = typeof wire?.status === 'number' ? wire.status : undefined;
-        const auth = this.connection.auth;
+        // An answer other than 401 leaves the connection authenticated (a SOAP fault, too).
+        ntlm?.finished(status !== undefined && status !== 401);
+        if (ntlm?.reused && status === 401 && attempt === 0) {
+          // The kept connection was replaced (the server closed it) or lost its logon: the
+          // request was refused unread, so log on anew and send it again. A broken connection
+          // is not retried here: the request may have been carried out (the writer checks).
+          continue;
+        }
         if (status === 401 && attempt === 0 && auth.kind === 'oauth') {
           // The token may have been revoked or expired early: renew once and try again.
           const rejected = String(options.headers?.Authorization ?? '').replace(/^Bearer /, '');
@@ -70,11 +81,11 @@ export class ExchangeHttp {
     // Nothing kept open between calls.
   }
 
-  private transport(): XhrApi {
+  private transport(ntlm: NtlmHandshake | undefined): XhrApi {
     const c = this.connection;
     const agentOptions = { ca: c.ca, keepAlive: false };
     const xhr = new XhrApi({ timeout: c.requestTimeoutMs, httpsAgent: new https.Agent(agentOptions) });
-    if (c.auth.kind === 'ntlm') xhr.setAuthProvider(new NtlmHandshake(c.auth.user, c.auth.password, c.ca, c.requestTimeoutMs));
+    if (ntlm) xhr.setAuthProvider(ntlm);
     return xhr;
   }
 }
@@ -113,33 +124,99 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
 }
 
 /**
+ * Connections NTLM has authenticated, idle, for one Exchange connection. NTLM authenticates
+ * the TCP connection, not the request: a request on a kept connection needs no handshake
+ * (saves the 401 round trip per request). Each agent holds one socket; an agent is used by one
+ * request at a time. Idle ones are dropped after a minute (servers close them anyway).
+ */
+class NtlmConnections {
+  private idle: { agent: http.Agent; since: number }[] = [];
+
+  constructor(private readonly max = 32, private readonly idleMs = 60_000) {}
+
+  take(): http.Agent | undefined {
+    const now = Date.now();
+    for (const stale of this.idle.filter((i) => now - i.since > this.idleMs)) stale.agent.destroy();
+    this.idle = this.idle.filter((i) => now - i.since <= this.idleMs);
+    return this.idle.pop()?.agent;
+  }
+
+  give(agent: http.Agent): void {
+    if (this.idle.length >= this.max) agent.destroy();
+    else this.idle.push({ agent, since: Date.now() });
+  }
+
+  close(): void {
+    for (const i of this.idle) i.agent.destroy();
+    this.idle = [];
+  }
+}
+
+const kept = new WeakMap<ExchangeConnection, NtlmConnections>();
+
+function ntlmConnections(connection: ExchangeConnection): NtlmConnections {
+  let pool = kept.get(connection);
+  if (!pool) kept.set(connection, (pool = new NtlmConnections()));
+  return pool;
+}
+
+/** Drops the authenticated connections kept for this Exchange connection (the writer stops). */
+export function closeNtlmConnections(connection: ExchangeConnection): void {
+  kept.get(connection)?.close();
+}
+
+/**
  * NTLM for @ewsjs/xhr: the same handshake as its NtlmProvider, but over an agent that trusts
  * the connection's CA (the library's agent does not take one) and keeps the handshake and the
- * request on one connection, as NTLM requires (it authenticates the connection).
+ * request on one connection, as NTLM requires (it authenticates the connection). Afterwards
+ * the connection is kept for the next request (NtlmConnections).
  */
 class NtlmHandshake {
   readonly providerName = 'ntlm';
   readonly client = null as never;
+  /** The request went over a kept connection, without a handshake. */
+  reused = false;
   private readonly user: string;
   private readonly domain: string;
+  private agent?: http.Agent;
 
-  constructor(user: string, private readonly password: string, private readonly ca: string | undefined, private readonly timeoutMs: number) {
+  constructor(user: string, private readonly password: string, private readonly connection: ExchangeConnection, private readonly pool: NtlmConnections) {
     const slash = user.indexOf('\\');
     this.domain = slash > 0 ? user.slice(0, slash).toUpperCase() : '';
     this.user = slash > 0 ? user.slice(slash + 1) : user;
   }
 
+  /** The request is over: keep its connection if it is still authenticated, else drop it. */
+  finished(keep: boolean): void {
+    if (!this.agent) return;
+    if (keep) this.pool.give(this.agent);
+    else this.agent.destroy();
+    this.agent = undefined;
+  }
+
   async preCall(options: { url?: string; headers?: Record<string, string>; httpAgent?: unknown; httpsAgent?: unknown }) {
     const url = new URL(String(options.url));
     const secure = url.protocol === 'https:';
+    const headers = { ...(options.headers ?? {}) };
+    delete headers.authorization;
+    delete headers.Authorization;
+    delete headers.connection;
+    headers.Connection = 'keep-alive';
+    const reusable = this.pool.take();
+    if (reusable) {
+      this.agent = reusable;
+      this.reused = true;
+      return { ...options, headers, httpAgent: secure ? undefined : reusable, httpsAgent: secure ? reusable : undefined };
+    }
     const agent = secure
-      ? new https.Agent({ keepAlive: true, maxSockets: 1, ca: this.ca })
+      ? new https.Agent({ keepAlive: true, maxSockets: 1, ca: this.connection.ca })
       : new http.Agent({ keepAlive: true, maxSockets: 1 });
+    this.agent = agent;
     const challenge = await new Promise<string>((resolve, reject) => {
       const req = (secure ? https : http).request(url, {
         method: 'GET',
         agent,
-        timeout: this.timeoutMs,
+        timeout: this.connection.requestTimeoutMs,
         headers: {
           Authorization: createType1Message('.', this.domain),
           Connection: 'keep-alive',
@@ -158,12 +235,7 @@ class NtlmHandshake {
       req.on('error', reject);
       req.end();
     });
-    const type3 = createType3Message(decodeType2Message(challenge), this.user, this.password, '.', this.domain);
-    const headers = { ...(options.headers ?? {}) };
-    delete headers.authorization;
-    delete headers.connection;
-    headers.Authorization = type3;
-    headers.Connection = 'close';
+    headers.Authorization = createType3Message(decodeType2Message(challenge), this.user, this.password, '.', this.domain);
     return { ...options, headers, httpAgent: secure ? undefined : agent, httpsAgent: secure ? agent : undefined };
   }
 }

@@ -6,7 +6,7 @@ import { createItems } from './create';
 import { deleteItems } from './delete';
 import { findByKey, readRefs } from './find';
 import { Folders } from './folders';
-import { ewsCall } from './service';
+import { closeNtlmConnections, ewsCall } from './service';
 import { updateItems } from './update';
 import { ExchangeCode } from '../errors';
 
@@ -46,6 +46,10 @@ export class EwsTransport implements Transport {
 
   refresh(mailbox: string, _kind: ItemKind, refs: ItemRef[]): Promise<ItemResult[]> {
     return ewsCall(this.connection, mailbox, (s) => readRefs(s, refs, refs.map((r) => r.itemId), mailbox));
+  }
+
+  async close(): Promise<void> {
+    closeNtlmConnections(this.connection);
   }
 
   /** A folder error (the contacts subfolder was deleted) makes the next call look the folder up again. */
