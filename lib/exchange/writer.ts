@@ -40,6 +40,8 @@ export type WriteOutcome =
 
 export interface WriterStats {
   queued: number;
+  /** Of those, held in memory (the rest wait in SQLite only; see memoryWindow). */
+  inMemory: number;
   inFlight: number;
   /** Exchange as a whole is unreachable right now. */
   outage: boolean;
@@ -55,6 +57,12 @@ export interface WriterOptions {
   random?: () => number;
   /** Items per request (default 50). */
   batchSize?: number;
+  /**
+   * Queued changes held in memory at most (default 5,000). A longer backlog (a first sync of
+   * thousands of contacts into every mailbox) waits in SQLite only and is read in, oldest
+   * first, as the changes in memory are written: memory stays flat however long the queue.
+   */
+  memoryWindow?: number;
   /** How long a batch waits to fill up (default 200 ms). */
   flushDelayMs?: number;
   /** Concurrent requests overall (default 8; EWS allows 27 per account). */
@@ -150,6 +158,10 @@ export class ExchangeWriter {
   private pumpQueued = false;
   private closed = false;
   private started = false;
+  private readonly memoryWindow: number;
+  /** Queued changes in SQLite not yet read into memory: all have higher ids than `readUpTo`. */
+  private spilled = 0;
+  private readUpTo = 0;
   /** Queue rows this writer already holds in memory (so `start` after `enqueue` adds none twice). */
   private readonly tracked = new Set<number>();
   private endpointState: 'unknown' | 'up' | 'down' = 'unknown';
@@ -172,20 +184,41 @@ export class ExchangeWriter {
     this.maxPerMailbox = Math.max(1, Math.min(options.maxConcurrentPerMailbox ?? 8,
       options.transport.maxConcurrentPerMailbox ?? Infinity));
     this.onItemNotFound = options.onItemNotFound ?? 'recreate';
+    this.memoryWindow = Math.max(1, options.memoryWindow ?? 5000);
+    // What the last run left waits in SQLite until read in (start(), or the first pump).
+    this.spilled = this.queue.count(options.owner);
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
   }
 
   /**
-   * Loads what the last run left in the queue and starts sending. Returns how many changes
-   * were waiting.
+   * Starts sending what the last run left in the queue. Returns how many changes were waiting.
    */
   start(): number {
     if (this.started) return 0;
     this.started = true;
-    const rows = this.queue.load(this.options.owner);
+    const waiting = this.spilled;
+    this.readIn();
+    this.requestPump();
+    return waiting;
+  }
+
+  /**
+   * Reads queued changes from SQLite into memory, oldest first, while there is room in the
+   * memory window (in chunks of a tenth of it, not one by one). Changes waiting out a
+   * mailbox's or a key's back-off do not count: a mailbox that fails for hours must not hold
+   * back the others. During an outage of Exchange as a whole nothing more is read.
+   */
+  private readIn(): void {
     const now = this.clock.now();
+    if (this.spilled === 0 || this.endpointNotBefore > now) return;
+    const chunk = Math.max(1, Math.floor(this.memoryWindow / 10));
+    let room = this.memoryWindow - this.tracked.size;
+    if (room < chunk) room += this.backingOff(now);
+    if (room < chunk) return;
+    const rows = this.queue.loadAfter(this.options.owner, this.readUpTo, room);
+    this.spilled = rows.length < room ? 0 : Math.max(0, this.spilled - rows.length);
     for (const row of rows) {
-      if (this.tracked.has(row.id)) continue;
+      this.readUpTo = row.id;
       let message: WriterMessage;
       try {
         message = validateWriterMessage(JSON.parse(row.message));
@@ -195,11 +228,9 @@ export class ExchangeWriter {
         this.lastError = { code: 'writer.unreadable', message: toError(err).message, at: now };
         continue;
       }
-      // A change waiting for a retry goes out right away after a restart.
+      // A change waiting for a retry (from the last run) goes out right away.
       this.track({ id: row.id, message }, now, row.attempts, Math.min(row.notBefore, now));
     }
-    this.requestPump();
-    return rows.length;
   }
 
   /**
@@ -247,16 +278,25 @@ export class ExchangeWriter {
             }) },
       ),
     )();
-    for (const r of results) if (!(r instanceof SyncError)) this.track({ id: r.row.id, message: r.message }, now);
+    for (const r of results) {
+      if (r instanceof SyncError) continue;
+      // In memory only when nothing older waits in SQLite (order) and there is room.
+      if (this.spilled === 0 && this.tracked.size < this.memoryWindow) {
+        this.track({ id: r.row.id, message: r.message }, now);
+        this.readUpTo = r.row.id;
+      } else {
+        this.spilled++;
+      }
+    }
     this.requestPump();
     this.changed();
     return results.map((r) => (r instanceof SyncError ? r : r.row));
   }
 
   stats(): WriterStats {
-    let queued = 0;
-    for (const ks of this.keys.values()) queued += ks.changes.length;
-    return { queued, inFlight: this.inFlight, outage: this.endpointState === 'down', lastError: this.lastError };
+    let inMemory = 0;
+    for (const ks of this.keys.values()) inMemory += ks.changes.length;
+    return { queued: inMemory + this.spilled, inMemory, inFlight: this.inFlight, outage: this.endpointState === 'down', lastError: this.lastError };
   }
 
   /**
@@ -308,6 +348,15 @@ export class ExchangeWriter {
     }
     ks.changes.push(change);
     ks.planned = undefined;
+  }
+
+  /** Changes in memory whose key or mailbox waits out a back-off. */
+  private backingOff(now: number): number {
+    let n = 0;
+    for (const ks of this.keys.values()) {
+      if (!ks.inFlight && (ks.notBefore > now || (this.mailboxes.get(ks.mailbox)?.notBefore ?? 0) > now)) n += ks.changes.length;
+    }
+    return n;
   }
 
   private mailbox(mailbox: string): MailboxState {
@@ -363,6 +412,7 @@ export class ExchangeWriter {
   /** Decides what to send now, sends it, and sets a timer for what waits. */
   private pump(): void {
     if (this.closed) return;
+    this.readIn();
     const now = this.clock.now();
     let wake = Infinity;
     if (this.endpointNotBefore > now) {

@@ -55,6 +55,7 @@ interface QueueRow {
 export class WriteQueue {
   private readonly addStmt;
   private readonly loadStmt;
+  private readonly loadAfterStmt;
   private readonly removeStmt;
   private readonly retryStmt;
   private readonly countStmt;
@@ -90,6 +91,7 @@ export class WriteQueue {
     this.addStmt = db.prepare(`INSERT INTO exchange_write_queue
       (owner, mailbox, key, kind, action, version, message, enqueued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
     this.loadStmt = db.prepare('SELECT * FROM exchange_write_queue WHERE owner = ? ORDER BY id');
+    this.loadAfterStmt = db.prepare('SELECT * FROM exchange_write_queue WHERE owner = ? AND id > ? ORDER BY id LIMIT ?');
     this.removeStmt = db.prepare('DELETE FROM exchange_write_queue WHERE id = ?');
     this.retryStmt = db.prepare('UPDATE exchange_write_queue SET attempts = ?, not_before = ?, last_error = ? WHERE id = ?');
     this.countStmt = db.prepare('SELECT COUNT(*) AS n FROM exchange_write_queue WHERE owner = ?');
@@ -109,20 +111,12 @@ export class WriteQueue {
 
   /** Everything this writer still has to do, oldest first. */
   load(owner: string): QueuedChange[] {
-    return (this.loadStmt.all(owner) as QueueRow[]).map((r) => ({
-      id: r.id,
-      owner: r.owner,
-      mailbox: r.mailbox,
-      key: r.key,
-      kind: r.kind,
-      action: r.action,
-      version: r.version ?? undefined,
-      message: r.message,
-      enqueuedAt: r.enqueued_at,
-      attempts: r.attempts,
-      notBefore: r.not_before,
-      lastError: r.last_error ?? undefined,
-    }));
+    return (this.loadStmt.all(owner) as QueueRow[]).map(toChange);
+  }
+
+  /** The next `limit` changes after id `afterId`, oldest first (ids only grow: AUTOINCREMENT). */
+  loadAfter(owner: string, afterId: number, limit: number): QueuedChange[] {
+    return (this.loadAfterStmt.all(owner, afterId, limit) as QueueRow[]).map(toChange);
   }
 
   remove(ids: readonly number[]): void {
@@ -160,4 +154,21 @@ export class WriteQueue {
   clearPending(mailbox: string, key: string): void {
     this.pendingDel.run(normalise(mailbox), key);
   }
+}
+
+function toChange(r: QueueRow): QueuedChange {
+  return {
+    id: r.id,
+    owner: r.owner,
+    mailbox: r.mailbox,
+    key: r.key,
+    kind: r.kind,
+    action: r.action,
+    version: r.version ?? undefined,
+    message: r.message,
+    enqueuedAt: r.enqueued_at,
+    attempts: r.attempts,
+    notBefore: r.not_before,
+    lastError: r.last_error ?? undefined,
+  };
 }

@@ -34,6 +34,8 @@ type Done = (err?: Error) => void;
 const STATUS_INTERVAL_MS = 500;
 /** How long `close` lets requests in flight finish. */
 const CLOSE_TIMEOUT_MS = 10_000;
+/** Input messages held until their change is written (beyond: finished when queued; see help). */
+const KEEP_MESSAGES = 5000;
 
 /** Short status words per error code (the catalogue's status.error.* keys). */
 const SHORT: Record<string, string> = {
@@ -95,7 +97,10 @@ export = function (RED: NodeAPI) {
       node.error(RED._('buero-exchange-writer.error.setup', { reason: setupError.message }));
     }
 
-    /** Messages in the queue that arrived in this run: their send and done are called when written. */
+    /**
+     * Messages in the queue that arrived in this run: their send and done are called when
+     * written. At most KEEP_MESSAGES are held (memory during a first sync of a large backlog).
+     */
     const waiting = new Map<number, { msg: NodeMessageInFlow; send: Send; done: Done }>();
 
     function outcome(o: WriteOutcome) {
@@ -177,7 +182,8 @@ export = function (RED: NodeAPI) {
           return;
         }
         // Durable in the queue now: the change source may commit its position.
-        waiting.set(result.id, { msg, send, done });
+        if (waiting.size < KEEP_MESSAGES) waiting.set(result.id, { msg, send, done });
+        else done(); // a long backlog: the message is finished here; its outcome follows without it
         ack((msg as { ack?: unknown }).ack);
       });
     };

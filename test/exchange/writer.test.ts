@@ -257,6 +257,53 @@ describe('exchange writer engine (fake transport, injected clock)', function () 
   });
 
   describe('durability', function () {
+    it('a backlog longer than the memory window waits in SQLite and is written in order; memory stays within the window', async function () {
+      const w = makeWriter({ memoryWindow: 20, batchSize: 5, maxConcurrent: 1 });
+      let most = 0;
+      const sample = () => { most = Math.max(most, w.stats().inMemory); };
+      // 60 contacts, then a second version of each: the second ones arrive while the first wait.
+      for (let i = 0; i < 60; i++) { w.enqueue(upsert(`k${i}`, contact({ surname: `Alt ${i}` }), { version: '1' })); sample(); }
+      for (let i = 0; i < 60; i++) { w.enqueue(upsert(`k${i}`, contact({ surname: `Neu ${i}` }), { version: '2' })); sample(); }
+      assert.equal(w.stats().queued, 120, 'every change is counted, in memory or not');
+      assert.ok(w.stats().inMemory <= 20);
+      for (let round = 0; round < 200 && outcomes.length < 120; round++) {
+        await clock.tick(250);
+        sample();
+      }
+      assert.equal(outcomes.length, 120, 'every change done');
+      assert.ok(most <= 20, `at most 20 changes in memory (saw ${most})`);
+      const items = transport.items('anna.meier@firma.de');
+      assert.equal(items.size, 60);
+      for (let i = 0; i < 60; i++) assert.equal((items.get(`k${i}`)!.item as { surname: string }).surname, `Neu ${i}`, `k${i} ends with its latest version`);
+      assert.equal(new WriteQueue(dbs[0]).count('writer-1'), 0);
+    });
+
+    it('a mailbox that keeps failing does not hold back the backlog of the others', async function () {
+      const w = makeWriter({ memoryWindow: 10, backoff: { baseMs: 60_000, maxMs: 600_000 } });
+      const broken = 'bernd.schulz@firma.de';
+      for (let n = 0; n < 20; n++) transport.plan('create', { throw: new ExchangeError(ExchangeCode.impersonation, 'no right for this mailbox', { scope: 'mailbox', retryable: true }) }, broken);
+      for (let i = 0; i < 15; i++) w.enqueue(upsert(`b${i}`, appointment(), { mailbox: broken }));
+      for (let i = 0; i < 15; i++) w.enqueue(upsert(`a${i}`, appointment()));
+      for (let round = 0; round < 40 && outcomes.length < 15; round++) await clock.tick(250);
+      assert.deepEqual(actions().sort(), Array.from({ length: 15 }, (_, i) => `a${i}:created`).sort(), 'the working mailbox is written');
+      assert.equal(w.stats().queued, 15, 'the broken mailbox\'s changes wait');
+    });
+
+    it('a long backlog left by the last run is read in window by window after a restart', async function () {
+      const w = makeWriter({ memoryWindow: 10 });
+      transport.plan('create', { hang: true });
+      for (let i = 0; i < 35; i++) w.enqueue(upsert(`r${i}`, appointment({ subject: `Termin ${i}` })));
+      await clock.tick(250);
+      assert.deepEqual(transport.ops(), ['create:10'], 'the first window went out (and hangs)');
+      await w.close(0);
+      outcomes = [];
+      const again = makeWriter({ memoryWindow: 10 });
+      assert.equal(again.start(), 35, 'all 35 were waiting');
+      assert.ok(again.stats().inMemory <= 10);
+      for (let round = 0; round < 100 && outcomes.length < 35; round++) await clock.tick(250);
+      assert.deepEqual(actions().sort(), Array.from({ length: 35 }, (_, i) => `r${i}:created`).sort());
+    });
+
     it('keeps what is queued across a restart and writes it then', async function () {
       const w = makeWriter();
       transport.plan('create', { hang: true });
