@@ -31,6 +31,8 @@ const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000';
 export interface GraphFaults {
   /** Added to every HTTP request (ms). */
   latencyMs: number;
+  /** Added per request inside a $batch, or once for a single request (ms; like EWS's per item). */
+  perItemLatencyMs: number;
   /** The next n (sub-)requests are answered 429 with Retry-After. */
   throttleNext: number;
   /** 0..1: chance a (sub-)request is answered 429. */
@@ -50,7 +52,7 @@ export interface GraphFaults {
 }
 
 export const DEFAULT_GRAPH_FAULTS: GraphFaults = {
-  latencyMs: 0, throttleNext: 0, throttleRate: 0, retryAfterSeconds: 1, unavailableNext: 0, maxConcurrentPerMailbox: 4, unreachable: false, maxPageSize: 1000, rejectTokenNext: 0,
+  latencyMs: 0, perItemLatencyMs: 0, throttleNext: 0, throttleRate: 0, retryAfterSeconds: 1, unavailableNext: 0, maxConcurrentPerMailbox: 4, unreachable: false, maxPageSize: 1000, rejectTokenNext: 0,
 };
 
 export interface GraphStats {
@@ -474,7 +476,8 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions): Promise<
     }
     try {
       // The work takes time (latency), so concurrent callers really overlap, as with Exchange.
-      await new Promise((r) => (f.latencyMs > 0 ? setTimeout(r, f.latencyMs) : setImmediate(r)));
+      const delayMs = f.latencyMs + f.perItemLatencyMs * (isBatch ? requests.length : 1);
+      await new Promise((r) => (delayMs > 0 ? setTimeout(r, delayMs) : setImmediate(r)));
       if (!isBatch) return run(req.method ?? 'GET', path, parsed, who.roles);
       counters.batches++;
       const responses = requests.map((r) => {
