@@ -162,8 +162,8 @@ export class ExchangeWriter {
   /** Queued changes in SQLite not yet read into memory: all have higher ids than `readUpTo`. */
   private spilled = 0;
   private readUpTo = 0;
-  /** Queue rows this writer already holds in memory (so `start` after `enqueue` adds none twice). */
-  private readonly tracked = new Set<number>();
+  /** Queued changes held in memory (what the memory window limits). */
+  private held = 0;
   private endpointState: 'unknown' | 'up' | 'down' = 'unknown';
   private endpointFailures = 0;
   private endpointNotBefore = 0;
@@ -212,7 +212,7 @@ export class ExchangeWriter {
     const now = this.clock.now();
     if (this.spilled === 0 || this.endpointNotBefore > now) return;
     const chunk = Math.max(1, Math.floor(this.memoryWindow / 10));
-    let room = this.memoryWindow - this.tracked.size;
+    let room = this.memoryWindow - this.held;
     if (room < chunk) room += this.backingOff(now);
     if (room < chunk) return;
     const rows = this.queue.loadAfter(this.options.owner, this.readUpTo, room);
@@ -281,7 +281,7 @@ export class ExchangeWriter {
     for (const r of results) {
       if (r instanceof SyncError) continue;
       // In memory only when nothing older waits in SQLite (order) and there is room.
-      if (this.spilled === 0 && this.tracked.size < this.memoryWindow) {
+      if (this.spilled === 0 && this.held < this.memoryWindow) {
         this.track({ id: r.row.id, message: r.message }, now);
         this.readUpTo = r.row.id;
       } else {
@@ -294,9 +294,7 @@ export class ExchangeWriter {
   }
 
   stats(): WriterStats {
-    let inMemory = 0;
-    for (const ks of this.keys.values()) inMemory += ks.changes.length;
-    return { queued: inMemory + this.spilled, inMemory, inFlight: this.inFlight, outage: this.endpointState === 'down', lastError: this.lastError };
+    return { queued: this.held + this.spilled, inMemory: this.held, inFlight: this.inFlight, outage: this.endpointState === 'down', lastError: this.lastError };
   }
 
   /**
@@ -323,7 +321,7 @@ export class ExchangeWriter {
   // ---- bookkeeping ------------------------------------------------------------------------
 
   private track(change: Change, now: number, attempts = 0, notBefore = 0): void {
-    this.tracked.add(change.id);
+    this.held++;
     const mailbox = normalise(change.message.mailbox);
     const id = `${mailbox}\n${change.message.key}`;
     let ks = this.keys.get(id);
@@ -860,7 +858,7 @@ export class ExchangeWriter {
     const { ks } = p;
     const changes = ks.changes.splice(0, p.count);
     this.queue.remove(changes.map((c) => c.id));
-    for (const c of changes) this.tracked.delete(c.id);
+    this.held -= changes.length;
     this.queue.clearPending(ks.mailbox, ks.key);
     ks.solo = false;
     ks.failures = 0;
@@ -873,7 +871,7 @@ export class ExchangeWriter {
     const { ks } = p;
     const done = ks.changes.splice(0, p.count);
     this.queue.remove(done.map((c) => c.id));
-    for (const c of done) this.tracked.delete(c.id);
+    this.held -= done.length;
     ks.solo = false;
     ks.failures = 0;
     ks.notBefore = 0;

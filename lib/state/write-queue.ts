@@ -54,7 +54,6 @@ interface QueueRow {
 
 export class WriteQueue {
   private readonly addStmt;
-  private readonly loadStmt;
   private readonly loadAfterStmt;
   private readonly removeStmt;
   private readonly retryStmt;
@@ -90,7 +89,6 @@ export class WriteQueue {
     );`);
     this.addStmt = db.prepare(`INSERT INTO exchange_write_queue
       (owner, mailbox, key, kind, action, version, message, enqueued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.loadStmt = db.prepare('SELECT * FROM exchange_write_queue WHERE owner = ? ORDER BY id');
     this.loadAfterStmt = db.prepare('SELECT * FROM exchange_write_queue WHERE owner = ? AND id > ? ORDER BY id LIMIT ?');
     this.removeStmt = db.prepare('DELETE FROM exchange_write_queue WHERE id = ?');
     this.retryStmt = db.prepare('UPDATE exchange_write_queue SET attempts = ?, not_before = ?, last_error = ? WHERE id = ?');
@@ -107,11 +105,6 @@ export class WriteQueue {
     const info = this.addStmt.run(change.owner, mailbox, change.key, change.kind, change.action,
       change.version ?? null, change.message, change.enqueuedAt);
     return { ...change, mailbox, id: Number(info.lastInsertRowid), attempts: 0, notBefore: 0 };
-  }
-
-  /** Everything this writer still has to do, oldest first. */
-  load(owner: string): QueuedChange[] {
-    return (this.loadStmt.all(owner) as QueueRow[]).map(toChange);
   }
 
   /** The next `limit` changes after id `afterId`, oldest first (ids only grow: AUTOINCREMENT). */

@@ -48,9 +48,11 @@ describe('writer state: id map, durable queue and pending creates in SQLite', fu
     db.close();
     db = openStateDb(file);
     const again = new WriteQueue(db);
-    const rows = again.load('w1');
+    const rows = again.loadAfter('w1', 0, 100);
     assert.deepEqual(rows.map((r) => [r.key, r.mailbox, r.attempts, r.notBefore, r.lastError]),
       [['a', 'a@firma.de', 3, 9999, 'Exchange busy'], ['b', 'a@firma.de', 0, 0, undefined]]);
+    assert.deepEqual(again.loadAfter('w1', a.id, 100).map((r) => r.key), ['b'], 'read on after a given change');
+    assert.deepEqual(again.loadAfter('w1', 0, 1).map((r) => r.key), ['a'], 'at most as many as asked');
     again.remove([a.id, b.id]);
     assert.equal(again.count('w1'), 0);
     assert.equal(again.count('w2'), 1);
