@@ -140,7 +140,7 @@ async function startRig(sandbox: Sandbox, flow: FlowNode[], env: Record<string, 
   let missingTypes = false;
   await waitFor('the baselines of all tables', () => {
     missingTypes = /Waiting for missing types/.test(nodeRed.output());
-    return missingTypes || (/Baseline recorded for tblContactPeople/.test(rig.logText()) && /Baseline recorded for tblCalendar/.test(rig.logText()));
+    return missingTypes || (/ tblContactPeople\b.*\(baseline\)/.test(rig.logText()) && / tblCalendar\b.*\(baseline\)/.test(rig.logText()));
   }, 600_000, 500);
   if (missingTypes) {
     // dist/ was being rebuilt when Node-RED loaded the nodes: start again.

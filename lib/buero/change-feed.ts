@@ -343,12 +343,22 @@ export class ChangeFeed {
     const before = this.o.store.users<SyncUser[]>();
     const time = this.clock().toISOString();
     if (before === undefined) {
-      this.o.event({ type: 'info', code: 'users-synced', text: `${now.length} büro+ users synced: ${now.map((u) => `${u.login || u.nr} (${u.mailbox})`).join(', ') || 'none'}`, time });
+      const users = now.map((u) => `${u.login || u.nr} (${u.mailbox})`).join(', ');
+      this.o.event({ type: 'info', code: 'users-synced', text: `${now.length} büro+ users synced: ${users || 'none'}`, params: { count: now.length, users }, time });
     } else {
       const d = diffUsers(before, now);
-      for (const u of d.added) this.o.event({ type: 'info', code: 'user-added', text: `büro+ user ${u.login || u.nr} (${u.mailbox}) is now synced.`, time });
-      for (const u of d.removed) this.o.event({ type: 'info', code: 'user-removed', text: `büro+ user ${u.login || u.nr} (${u.mailbox}) is no longer synced.`, time });
-      for (const m of d.moved) this.o.event({ type: 'info', code: 'user-mailbox-changed', text: `büro+ user ${m.after.login || m.after.nr} now syncs to ${m.after.mailbox} (was ${m.before.mailbox}).`, time });
+      for (const u of d.added) {
+        const params = { user: u.login || String(u.nr), mailbox: u.mailbox };
+        this.o.event({ type: 'info', code: 'user-added', text: `büro+ user ${params.user} (${u.mailbox}) is now synced.`, params, time });
+      }
+      for (const u of d.removed) {
+        const params = { user: u.login || String(u.nr), mailbox: u.mailbox };
+        this.o.event({ type: 'info', code: 'user-removed', text: `büro+ user ${params.user} (${u.mailbox}) is no longer synced.`, params, time });
+      }
+      for (const m of d.moved) {
+        const params = { user: m.after.login || String(m.after.nr), mailbox: m.after.mailbox, before: m.before.mailbox };
+        this.o.event({ type: 'info', code: 'user-mailbox-changed', text: `büro+ user ${params.user} now syncs to ${params.mailbox} (was ${params.before}).`, params, time });
+      }
     }
     if (before === undefined || JSON.stringify(before) !== JSON.stringify(now)) this.o.store.setUsers(now, this.clock());
     this.users = now;
@@ -426,7 +436,10 @@ export class ChangeFeed {
     // like any record that existed before, it is emitted when it changes next.
     this.o.store.writeBaseline(t, max, records, this.clock());
     this.known.set(t, this.o.store.known(t));
-    this.o.event({ type: 'info', code: 'baseline', text: `Baseline recorded for ${t}: ${records.length} existing records up to LSN ${max}; they are emitted when they change.`, time: this.clock().toISOString() });
+    this.o.event({
+      type: 'info', code: 'baseline', text: `Baseline recorded for ${t}: ${records.length} existing records up to LSN ${max}; they are emitted when they change.`,
+      params: { table: t, count: records.length, lsn: String(max) }, time: this.clock().toISOString(),
+    });
   }
 
   /** Known records of a table that büro+ no longer has (each checked twice). */
@@ -730,6 +743,10 @@ export class ChangeFeed {
       type: 'info',
       code: opts.dryRun ? 'backfill-dry-run' : 'backfill',
       text: `${opts.dryRun ? 'Backfill dry run: would write' : 'Backfill emitted'} ${result.changes.appointment} appointments, ${result.changes.task} tasks, ${result.changes.contact} contacts${per ? ` (${per})` : ''}.`,
+      params: {
+        appointments: result.changes.appointment, tasks: result.changes.task, contacts: result.changes.contact,
+        perMailbox: Object.entries(result.perMailbox).map(([m, c]) => `${m}: ${c.appointment}/${c.task}/${c.contact}`).join('; '),
+      },
       time: this.clock().toISOString(),
     });
     return result;

@@ -3,7 +3,7 @@
  * Node-RED and its i18n): the log language is a setting of the log sink, independent of the
  * language of the Node-RED editor or runtime.
  */
-import type { SyncEvent } from './events';
+import type { InfoParams, SyncEvent } from './events';
 
 export type Language = 'de' | 'en';
 export const LANGUAGES: readonly Language[] = ['de', 'en'];
@@ -47,6 +47,8 @@ export interface LogTexts {
   /** " [node x]" — appended to error and info lines that name a node. */
   node(source: string): string;
   linesLost(count: number): string;
+  /** Info lines by their code, from the event's params (a code not here: the event's English text). */
+  info: Record<string, (p: InfoParams) => string>;
   noReason: string;
   noMessage: string;
   reasons: Record<ReasonKey, string>;
@@ -75,6 +77,15 @@ const en: LogTexts = {
   status: (s, t) => `Status ${s}: ${t}`,
   node: (s) => ` [node ${s}]`,
   linesLost: (n) => `${n} log line(s) could not be written to this file (see Node-RED's log)`,
+  info: {
+    'users-synced': (p) => `${p.count} büro+ users synced: ${p.users || 'none'}`,
+    'user-added': (p) => `büro+ user ${p.user} (${p.mailbox}) is now synced.`,
+    'user-removed': (p) => `büro+ user ${p.user} (${p.mailbox}) is no longer synced.`,
+    'user-mailbox-changed': (p) => `büro+ user ${p.user} now syncs to ${p.mailbox} (was ${p.before}).`,
+    baseline: (p) => `Baseline recorded for ${p.table}: ${p.count} existing records up to LSN ${p.lsn}; they are emitted when they change.`,
+    backfill: (p) => `Backfill emitted ${p.appointments} appointments, ${p.tasks} tasks, ${p.contacts} contacts${p.perMailbox ? ` (per mailbox appointments/tasks/contacts: ${p.perMailbox})` : ''}.`,
+    'backfill-dry-run': (p) => `Backfill dry run: would write ${p.appointments} appointments, ${p.tasks} tasks, ${p.contacts} contacts${p.perMailbox ? ` (per mailbox appointments/tasks/contacts: ${p.perMailbox})` : ''}.`,
+  },
   noReason: 'no reason given',
   noMessage: 'no message',
   reasons: {
@@ -118,6 +129,15 @@ const de: LogTexts = {
   status: (s, t) => `Status ${s}: ${t}`,
   node: (s) => ` [Knoten ${s}]`,
   linesLost: (n) => `${n} Protokollzeile(n) konnten nicht in diese Datei geschrieben werden (siehe Node-RED-Log)`,
+  info: {
+    'users-synced': (p) => `${p.count} büro+-Benutzer werden synchronisiert: ${p.users || 'keine'}`,
+    'user-added': (p) => `büro+-Benutzer ${p.user} (${p.mailbox}) wird jetzt synchronisiert.`,
+    'user-removed': (p) => `büro+-Benutzer ${p.user} (${p.mailbox}) wird nicht mehr synchronisiert.`,
+    'user-mailbox-changed': (p) => `büro+-Benutzer ${p.user} wird jetzt in ${p.mailbox} synchronisiert (bisher ${p.before}).`,
+    baseline: (p) => `Ausgangsstand für ${p.table} erfasst: ${p.count} vorhandene Datensätze bis LSN ${p.lsn}; sie werden übertragen, sobald sie sich ändern.`,
+    backfill: (p) => `Nachsynchronisation: ${p.appointments} Termine, ${p.tasks} Aufgaben, ${p.contacts} Kontakte ausgegeben${p.perMailbox ? ` (je Postfach Termine/Aufgaben/Kontakte: ${p.perMailbox})` : ''}.`,
+    'backfill-dry-run': (p) => `Nachsynchronisation (Probelauf): würde ${p.appointments} Termine, ${p.tasks} Aufgaben, ${p.contacts} Kontakte schreiben${p.perMailbox ? ` (je Postfach Termine/Aufgaben/Kontakte: ${p.perMailbox})` : ''}.`,
+  },
   noReason: 'kein Grund angegeben',
   noMessage: 'keine Meldung',
   reasons: {

@@ -57,12 +57,17 @@ export type SyncEvent =
       type: 'info';
       /** e.g. baseline recorded, backfill counts, user added to / removed from the sync. */
       code: string;
+      /** The line in English (debug output, and the log for a code the catalogue does not know). */
       text: string;
+      /** The values of the line, so the log writes it in its own language (lib/log/catalogue.ts). */
+      params?: InfoParams;
       /** The Node-RED node it is about (status lines from a Status node). */
       source?: string;
       /** Log level; default 'info' (a red node status is logged as 'warn'). */
       level?: 'info' | 'warn';
       time: string;
     };
+
+export type InfoParams = Record<string, string | number>;
 
 export const EVENT_TOPIC = 'buero-sync/event';

@@ -120,8 +120,14 @@ export function eventText(event: SyncEvent, language: Language): string {
     }
     case 'info':
       if (event.code === STATUS_CODE) return t.status(event.source ?? '?', event.text);
-      return `${event.text} (${event.code})${event.source ? t.node(event.source) : ''}`;
+      return `${infoText(event, t)} (${event.code})${event.source ? t.node(event.source) : ''}`;
   }
+}
+
+/** An info line in the log's language when its code and values are known, else its English text. */
+function infoText(event: Extract<SyncEvent, { type: 'info' }>, t: LogTexts): string {
+  const render = event.params && Object.hasOwn(t.info, event.code) ? t.info[event.code] : undefined;
+  return render ? render(event.params!) : event.text;
 }
 
 /** The whole line, without the trailing newline. The time is the event's own. */

@@ -8,7 +8,7 @@
  *  (d) Status-node messages (`msg.status`) → an info line about the node's status.
  * Anything else is ignored (the sink notes it at debug level).
  */
-import { EVENT_TOPIC, type SyncEvent } from './events';
+import { EVENT_TOPIC, type InfoParams, type SyncEvent } from './events';
 import { STATUS_CODE } from './format';
 
 type Transfer = Extract<SyncEvent, { type: 'transfer' }>;
@@ -38,6 +38,16 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
 const str = (v: unknown): string | undefined =>
   typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined;
+
+/** An info event's values: only strings and finite numbers are kept (they go into a log line). */
+function infoParams(v: unknown): { params?: InfoParams } {
+  if (!isObj(v)) return {};
+  const params: InfoParams = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (typeof x === 'string' || (typeof x === 'number' && Number.isFinite(x))) params[k] = x;
+  }
+  return { params };
+}
 
 /** The event's own time when it is a valid instant, else now. */
 function timeOf(v: unknown, now: Date): string {
@@ -138,6 +148,7 @@ export function toSyncEvent(p: unknown, now: Date): SyncEvent | undefined {
         type: 'info',
         code: str(p.code) ?? 'info',
         text: str(p.text) ?? '',
+        ...infoParams(p.params),
         ...opt('source'),
         ...(p.level === 'warn' || p.level === 'info' ? { level: p.level } : {}),
         time,

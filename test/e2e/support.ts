@@ -51,7 +51,7 @@ export async function startRig(options: { sandbox?: SandboxOptions; env?: Record
     },
   };
   await deployFlows(rig.nodeRed.url, referenceFlow());
-  await waitFor('the baseline of tblCalendar in the sync log', () => /Baseline recorded for tblCalendar/.test(rig.logText()));
+  await waitFor('the baseline of tblCalendar in the sync log', () => / tblCalendar\b.*\(baseline\)/.test(rig.logText()));
   return rig;
 }
 

@@ -159,6 +159,24 @@ describe('log format: one line per event', function () {
         en: '2026-11-27 22:15:03.120 +01:00 INFO  Baseline recorded at change 18231 (baseline)',
       },
       {
+        event: {
+          type: 'info', code: 'baseline', text: 'Baseline recorded for tblCalendar: 120 existing records up to LSN 1764; they are emitted when they change.',
+          params: { table: 'tblCalendar', count: 120, lsn: '1764' }, time: T,
+        },
+        de: '2026-11-27 22:15:03.120 +01:00 INFO  Ausgangsstand für tblCalendar erfasst: 120 vorhandene Datensätze bis LSN 1764; sie werden übertragen, sobald sie sich ändern. (baseline)',
+        en: '2026-11-27 22:15:03.120 +01:00 INFO  Baseline recorded for tblCalendar: 120 existing records up to LSN 1764; they are emitted when they change. (baseline)',
+      },
+      {
+        event: { type: 'info', code: 'user-mailbox-changed', text: 'x', params: { user: 'aschaefer', mailbox: 'anna@firma.de', before: 'a.schaefer@firma.de' }, time: T },
+        de: '2026-11-27 22:15:03.120 +01:00 INFO  büro+-Benutzer aschaefer wird jetzt in anna@firma.de synchronisiert (bisher a.schaefer@firma.de). (user-mailbox-changed)',
+        en: '2026-11-27 22:15:03.120 +01:00 INFO  büro+ user aschaefer now syncs to anna@firma.de (was a.schaefer@firma.de). (user-mailbox-changed)',
+      },
+      {
+        event: { type: 'info', code: 'backfill', text: 'x', params: { appointments: 3, tasks: 1, contacts: 2, perMailbox: 'anna@firma.de: 3/1/2' }, time: T },
+        de: '2026-11-27 22:15:03.120 +01:00 INFO  Nachsynchronisation: 3 Termine, 1 Aufgaben, 2 Kontakte ausgegeben (je Postfach Termine/Aufgaben/Kontakte: anna@firma.de: 3/1/2). (backfill)',
+        en: '2026-11-27 22:15:03.120 +01:00 INFO  Backfill emitted 3 appointments, 1 tasks, 2 contacts (per mailbox appointments/tasks/contacts: anna@firma.de: 3/1/2). (backfill)',
+      },
+      {
         event: { type: 'info', code: 'node-status', text: 'büro+ nicht erreichbar', source: '"büro+ changes" (buero-changes)', level: 'warn', time: T },
         de: '2026-11-27 22:15:03.120 +01:00 WARN  Status "büro+ changes" (buero-changes): büro+ nicht erreichbar',
         en: '2026-11-27 22:15:03.120 +01:00 WARN  Status "büro+ changes" (buero-changes): büro+ nicht erreichbar',

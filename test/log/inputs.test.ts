@@ -19,6 +19,14 @@ describe('log inputs: each kind of message becomes a SyncEvent', function () {
     assert.equal(classify({ topic: 'buero-sync/event', payload: { type: 'connection', system: 'sap' } }, NOW).kind, 'ignored');
   });
 
+  it('(a) an info event keeps its values (for the log language); anything but text and numbers is dropped', function () {
+    const payload = { type: 'info', code: 'baseline', text: 'Baseline recorded', params: { table: 'tblCalendar', count: 120, lsn: '1764', nested: { x: 1 }, bad: NaN }, time: '2026-11-27T20:00:00.000Z' };
+    assert.deepEqual(classify({ topic: 'buero-sync/event', payload }, NOW), {
+      kind: 'event',
+      event: { type: 'info', code: 'baseline', text: 'Baseline recorded', params: { table: 'tblCalendar', count: 120, lsn: '1764' }, time: '2026-11-27T20:00:00.000Z' },
+    });
+  });
+
   it("(b) the writer's result message → transfer", function () {
     const msg = {
       topic: 'exchange/updated',

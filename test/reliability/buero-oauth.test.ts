@@ -65,7 +65,7 @@ describe('reliability: büro+ OAuth token chain revoked, then re-connected', fun
     });
     await deployFlows(nodeRed.url, flow);
     await connect();
-    await waitFor('the baseline after connecting', () => /Baseline recorded for tblCalendar/.test(logText()), 90_000);
+    await waitFor('the baseline after connecting', () => / tblCalendar\b.*\(baseline\)/.test(logText()), 90_000);
   });
 
   after(async function () {

@@ -94,7 +94,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
   await deployFlows(rig.nodeRed.url, flow);
   await waitFor('the baseline of tblCalendar in the sync log', () => {
     if (/Waiting for missing types/.test(rig.nodeRed.output())) throw new Error('Node-RED could not load the nodes (dist/ incomplete: run npm run build)');
-    return /Baseline recorded for tblCalendar/.test(rig.logText());
+    return / tblCalendar\b.*\(baseline\)/.test(rig.logText());
   }, 90_000);
   return rig;
 }
