@@ -1,6 +1,7 @@
 import { type AckToken, offAck, onAck } from '../ack';
 import { SyncError, toError } from '../errors';
-import type { SyncEvent } from '../log/events';
+import { catalogues } from '../log/catalogue';
+import type { InfoParams, SyncEvent } from '../log/events';
 import type { CursorStore, KnownRecord, KnownTarget } from '../state/cursor';
 import { AckLedger, type Source } from './acks';
 import type { BueroChange, BueroChangeMessage, ChangeKind, ChangeOp, ChangeTable, ChangeTarget, SyncUser } from './change';
@@ -161,6 +162,11 @@ export class ChangeFeed {
       }
       this.commitCursors(r.tables as Table[]);
     });
+  }
+
+  /** An info event: its values for the log's language, and the English line (lib/log/catalogue). */
+  private info(code: string, params: InfoParams, time: string): void {
+    this.o.event({ type: 'info', code, text: catalogues.en.info[code]!(params), params, time });
   }
 
   private commitCursors(tables: Iterable<Table>): void {
@@ -343,21 +349,13 @@ export class ChangeFeed {
     const before = this.o.store.users<SyncUser[]>();
     const time = this.clock().toISOString();
     if (before === undefined) {
-      const users = now.map((u) => `${u.login || u.nr} (${u.mailbox})`).join(', ');
-      this.o.event({ type: 'info', code: 'users-synced', text: `${now.length} büro+ users synced: ${users || 'none'}`, params: { count: now.length, users }, time });
+      this.info('users-synced', { count: now.length, users: now.map((u) => `${u.login || u.nr} (${u.mailbox})`).join(', ') }, time);
     } else {
       const d = diffUsers(before, now);
-      for (const u of d.added) {
-        const params = { user: u.login || String(u.nr), mailbox: u.mailbox };
-        this.o.event({ type: 'info', code: 'user-added', text: `büro+ user ${params.user} (${u.mailbox}) is now synced.`, params, time });
-      }
-      for (const u of d.removed) {
-        const params = { user: u.login || String(u.nr), mailbox: u.mailbox };
-        this.o.event({ type: 'info', code: 'user-removed', text: `büro+ user ${params.user} (${u.mailbox}) is no longer synced.`, params, time });
-      }
+      for (const u of d.added) this.info('user-added', { user: u.login || String(u.nr), mailbox: u.mailbox }, time);
+      for (const u of d.removed) this.info('user-removed', { user: u.login || String(u.nr), mailbox: u.mailbox }, time);
       for (const m of d.moved) {
-        const params = { user: m.after.login || String(m.after.nr), mailbox: m.after.mailbox, before: m.before.mailbox };
-        this.o.event({ type: 'info', code: 'user-mailbox-changed', text: `büro+ user ${params.user} now syncs to ${params.mailbox} (was ${params.before}).`, params, time });
+        this.info('user-mailbox-changed', { user: m.after.login || String(m.after.nr), mailbox: m.after.mailbox, before: m.before.mailbox }, time);
       }
     }
     if (before === undefined || JSON.stringify(before) !== JSON.stringify(now)) this.o.store.setUsers(now, this.clock());
@@ -436,10 +434,7 @@ export class ChangeFeed {
     // like any record that existed before, it is emitted when it changes next.
     this.o.store.writeBaseline(t, max, records, this.clock());
     this.known.set(t, this.o.store.known(t));
-    this.o.event({
-      type: 'info', code: 'baseline', text: `Baseline recorded for ${t}: ${records.length} existing records up to LSN ${max}; they are emitted when they change.`,
-      params: { table: t, count: records.length, lsn: String(max) }, time: this.clock().toISOString(),
-    });
+    this.info('baseline', { table: t, count: records.length, lsn: String(max) }, this.clock().toISOString());
   }
 
   /** Known records of a table that büro+ no longer has (each checked twice). */
@@ -736,19 +731,10 @@ export class ChangeFeed {
       this.flush();
     }
     const result = counter.result();
-    const per = Object.entries(result.perMailbox)
-      .map(([m, c]) => `${m}: ${c.appointment} appointments, ${c.task} tasks, ${c.contact} contacts`)
-      .join('; ');
-    this.o.event({
-      type: 'info',
-      code: opts.dryRun ? 'backfill-dry-run' : 'backfill',
-      text: `${opts.dryRun ? 'Backfill dry run: would write' : 'Backfill emitted'} ${result.changes.appointment} appointments, ${result.changes.task} tasks, ${result.changes.contact} contacts${per ? ` (${per})` : ''}.`,
-      params: {
-        appointments: result.changes.appointment, tasks: result.changes.task, contacts: result.changes.contact,
-        perMailbox: Object.entries(result.perMailbox).map(([m, c]) => `${m}: ${c.appointment}/${c.task}/${c.contact}`).join('; '),
-      },
-      time: this.clock().toISOString(),
-    });
+    this.info(opts.dryRun ? 'backfill-dry-run' : 'backfill', {
+      appointments: result.changes.appointment, tasks: result.changes.task, contacts: result.changes.contact,
+      perMailbox: Object.entries(result.perMailbox).map(([m, c]) => `${m}: ${c.appointment}/${c.task}/${c.contact}`).join('; '),
+    }, this.clock().toISOString());
     return result;
   }
 
