@@ -1,9 +1,9 @@
-import { type AckToken, offAck, onAck } from '../ack';
+import { type AckToken, offAck, onAck } from '../ack-token';
 import { SyncError, toError } from '../errors';
 import { catalogues } from '../log/catalogue';
 import type { InfoParams, SyncEvent } from '../log/events';
 import type { CursorStore, KnownRecord, KnownTarget } from '../state/cursor';
-import { AckLedger, type Source } from './acks';
+import { AckLedger, type Source } from './feed/ack-ledger';
 import type { BueroChange, BueroChangeMessage, ChangeKind, ChangeOp, ChangeTable, ChangeTarget, SyncUser } from './change';
 import { addTrigger, adrKey, ContactTriggers, planContacts } from './contacts';
 import { type Entity, type FieldMap, fieldsToRead, ID_FIELD, LSN_FIELD, namesOf } from './fields';
@@ -146,7 +146,7 @@ export class ChangeFeed {
 
   // ---------------------------------------------------------------- acknowledgements
 
-  /** One acknowledgement (from `lib/ack.ts` or the node's `ack` command). */
+  /** One acknowledgement (from `lib/ack-token.ts` or the node's `ack` command). */
   ack(token: AckToken): void {
     if (this.closed) return;
     const r = this.ledger.ack(token);

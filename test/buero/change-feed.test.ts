@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { ack } from '../../lib/ack';
+import { ack } from '../../lib/ack-token';
 import type { SyncError } from '../../lib/errors';
 import { changeUser, type FeedRun, type Sim, startFeed, startSim, summary, tempDir } from './support/harness';
 

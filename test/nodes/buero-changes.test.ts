@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { ack } from '../../lib/ack';
+import { ack } from '../../lib/ack-token';
 import { helper } from '../support/node-red';
 import { type Sim, startSim, tempDir, until } from '../buero/support/harness';
 

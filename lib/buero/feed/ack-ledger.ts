@@ -1,8 +1,8 @@
-import type { AckToken } from '../ack';
+import type { AckToken } from '../../ack-token';
 
 /**
  * The change source's ledger of emitted, not yet handed-on changes: what "nothing lost"
- * rests on.
+ * rests on. It counts the tokens of lib/ack-token.ts that come back for each change.
  *
  * - A change is handed on when its acknowledgements add up to 1: a mapper that splits a
  *   change into n messages multiplies `parts` by n, so each ack counts 1/parts (exact
