@@ -160,6 +160,11 @@ export class AckLedger<E> {
     if (before === undefined || lsn > before) this.readUpTo.set(table, lsn);
   }
 
+  /** How far `table` has been read in this run (undefined before its first `markRead`). */
+  readTo(table: string): bigint | undefined {
+    return this.readUpTo.get(table);
+  }
+
   /** The cursor that may be committed for `table`: below the oldest held LSN, at most what was read. */
   committable(table: string): bigint | undefined {
     const read = this.readUpTo.get(table);
