@@ -1,6 +1,5 @@
 import type { AckToken } from '../ack-token';
 import { SyncError, toError } from '../errors';
-import { catalogues } from '../log/catalogue';
 import type { InfoParams, SyncEvent } from '../log/events';
 import type { CursorStore, KnownRecord } from '../state/cursor';
 import type { BueroChangeMessage, SyncUser } from './change';
@@ -210,8 +209,8 @@ export class ChangeFeed {
     this.info('baseline', { table: t, count: records.length, lsn: String(lsn) }, this.clock().toISOString());
   }
 
-  /** An info event: its values for the log's language, and the English line (lib/log/catalogue). */
+  /** An info event: its code and values; the log renders the line (lib/log/format.ts). */
   private info(code: string, params: InfoParams, time: string): void {
-    this.o.event({ type: 'info', code, text: catalogues.en.info[code]!(params), params, time });
+    this.o.event({ type: 'info', code, params, time });
   }
 }
