@@ -1,4 +1,4 @@
-import type { AckToken } from '../ack';
+import type { AckToken } from '../ack-token';
 
 /**
  * The message `buero-changes` emits for one created, changed or deleted büro+ record, and

@@ -1,6 +1,6 @@
 import type { FieldMap } from './fields';
 import { ID_FIELD } from './fields';
-import type { Source } from './acks';
+import type { Source } from './feed/ack-ledger';
 import { toInt } from './graphql';
 
 /**

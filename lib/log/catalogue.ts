@@ -46,8 +46,7 @@ export interface LogTexts {
   status(source: string, text: string): string;
   /** " [node x]" — appended to error and info lines that name a node. */
   node(source: string): string;
-  linesLost(count: number): string;
-  /** Info lines by their code, from the event's params (a code not here: the event's English text). */
+  /** Info lines by their code, from the event's params (a code not here: the event's free text). */
   info: Record<string, (p: InfoParams) => string>;
   noReason: string;
   noMessage: string;
@@ -76,7 +75,6 @@ const en: LogTexts = {
   version: (v) => `version ${v}`,
   status: (s, t) => `Status ${s}: ${t}`,
   node: (s) => ` [node ${s}]`,
-  linesLost: (n) => `${n} log line(s) could not be written to this file (see Node-RED's log)`,
   info: {
     'users-synced': (p) => `${p.count} büro+ users synced: ${p.users || 'none'}`,
     'user-added': (p) => `büro+ user ${p.user} (${p.mailbox}) is now synced.`,
@@ -85,6 +83,7 @@ const en: LogTexts = {
     baseline: (p) => `Baseline recorded for ${p.table}: ${p.count} existing records up to LSN ${p.lsn}; they are emitted when they change.`,
     backfill: (p) => `Backfill emitted ${p.appointments} appointments, ${p.tasks} tasks, ${p.contacts} contacts${p.perMailbox ? ` (per mailbox appointments/tasks/contacts: ${p.perMailbox})` : ''}.`,
     'backfill-dry-run': (p) => `Backfill dry run: would write ${p.appointments} appointments, ${p.tasks} tasks, ${p.contacts} contacts${p.perMailbox ? ` (per mailbox appointments/tasks/contacts: ${p.perMailbox})` : ''}.`,
+    'log-lines-lost': (p) => `${p.count} log line(s) could not be written to this file (see Node-RED's log)`,
   },
   noReason: 'no reason given',
   noMessage: 'no message',
@@ -128,7 +127,6 @@ const de: LogTexts = {
   version: (v) => `Version ${v}`,
   status: (s, t) => `Status ${s}: ${t}`,
   node: (s) => ` [Knoten ${s}]`,
-  linesLost: (n) => `${n} Protokollzeile(n) konnten nicht in diese Datei geschrieben werden (siehe Node-RED-Log)`,
   info: {
     'users-synced': (p) => `${p.count} büro+-Benutzer werden synchronisiert: ${p.users || 'keine'}`,
     'user-added': (p) => `büro+-Benutzer ${p.user} (${p.mailbox}) wird jetzt synchronisiert.`,
@@ -137,6 +135,7 @@ const de: LogTexts = {
     baseline: (p) => `Ausgangsstand für ${p.table} erfasst: ${p.count} vorhandene Datensätze bis LSN ${p.lsn}; sie werden übertragen, sobald sie sich ändern.`,
     backfill: (p) => `Nachsynchronisation: ${p.appointments} Termine, ${p.tasks} Aufgaben, ${p.contacts} Kontakte ausgegeben${p.perMailbox ? ` (je Postfach Termine/Aufgaben/Kontakte: ${p.perMailbox})` : ''}.`,
     'backfill-dry-run': (p) => `Nachsynchronisation (Probelauf): würde ${p.appointments} Termine, ${p.tasks} Aufgaben, ${p.contacts} Kontakte schreiben${p.perMailbox ? ` (je Postfach Termine/Aufgaben/Kontakte: ${p.perMailbox})` : ''}.`,
+    'log-lines-lost': (p) => `${p.count} Protokollzeile(n) konnten nicht in diese Datei geschrieben werden (siehe Node-RED-Log)`,
   },
   noReason: 'kein Grund angegeben',
   noMessage: 'keine Meldung',

@@ -57,10 +57,16 @@ export type SyncEvent =
       type: 'info';
       /** e.g. baseline recorded, backfill counts, user added to / removed from the sync. */
       code: string;
-      /** The line in English (debug output, and the log for a code the catalogue does not know). */
-      text: string;
-      /** The values of the line, so the log writes it in its own language (lib/log/catalogue.ts). */
+      /**
+       * The values of the line: the log renders it from them in its own language
+       * (lib/log/catalogue.ts). The engine's own info events carry only `code` and `params`.
+       */
       params?: InfoParams;
+      /**
+       * Free text, for a line the catalogue has no code for: a node's status text, a warning of
+       * the mapper, an event from a flow of one's own.
+       */
+      text?: string;
       /** The Node-RED node it is about (status lines from a Status node). */
       source?: string;
       /** Log level; default 'info' (a red node status is logged as 'warn'). */

@@ -119,15 +119,19 @@ export function eventText(event: SyncEvent, language: Language): string {
       return t.transfer(t.kind[event.kind] ?? event.kind, t.action[event.action] ?? event.action, event.mailbox, event.key, extra);
     }
     case 'info':
-      if (event.code === STATUS_CODE) return t.status(event.source ?? '?', event.text);
-      return `${infoText(event, t)} (${event.code})${event.source ? t.node(event.source) : ''}`;
+      if (event.code === STATUS_CODE) return t.status(event.source ?? '?', event.text ?? '');
+      return `${infoText(event, language)} (${event.code})${event.source ? t.node(event.source) : ''}`;
   }
 }
 
-/** An info line in the log's language when its code and values are known, else its English text. */
-function infoText(event: Extract<SyncEvent, { type: 'info' }>, t: LogTexts): string {
+/**
+ * The words of an info event: rendered from its code and values in the given language (the
+ * one place that does), else its free text.
+ */
+export function infoText(event: Extract<SyncEvent, { type: 'info' }>, language: Language): string {
+  const t = catalogues[language];
   const render = event.params && Object.hasOwn(t.info, event.code) ? t.info[event.code] : undefined;
-  return render ? render(event.params!) : event.text;
+  return render ? render(event.params!) : (event.text ?? '');
 }
 
 /** The whole line, without the trailing newline. The time is the event's own. */

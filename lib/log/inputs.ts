@@ -147,8 +147,8 @@ export function toSyncEvent(p: unknown, now: Date): SyncEvent | undefined {
       return {
         type: 'info',
         code: str(p.code) ?? 'info',
-        text: str(p.text) ?? '',
         ...infoParams(p.params),
+        ...opt('text'),
         ...opt('source'),
         ...(p.level === 'warn' || p.level === 'info' ? { level: p.level } : {}),
         time,

@@ -4,7 +4,7 @@
  * Keeps the little state a line needs: when each outage began (for its duration) and the
  * last status of each node (a status is logged only for a problem and for its end).
  */
-import { catalogues, type Language } from './catalogue';
+import type { Language } from './catalogue';
 import type { SyncEvent } from './events';
 import { eventText, formatLine, levelOf, oneLine, type Level } from './format';
 import { classify } from './inputs';
@@ -60,7 +60,8 @@ export class SyncLog {
 
     if (c.kind === 'status' && event.type === 'info') {
       if (c.sourceId && c.sourceId === this.options.selfId) return { skipped: "the log sink's own status" };
-      const text = this.options.translateStatus ? this.options.translateStatus(event.text) : event.text;
+      const raw = event.text ?? '';
+      const text = this.options.translateStatus ? this.options.translateStatus(raw) : raw;
       const before = this.lastStatus.get(c.sourceId);
       this.lastStatus.set(c.sourceId, { text, fill: c.fill });
       // Only problems and their end are worth a line: a red or yellow status when its text is new,
@@ -84,7 +85,7 @@ export class SyncLog {
     return this.entry({
       type: 'info',
       code: LINES_LOST,
-      text: catalogues[this.options.language].linesLost(count),
+      params: { count },
       level: 'warn',
       time: this.clock().toISOString(),
     });

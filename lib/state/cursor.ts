@@ -9,7 +9,7 @@ import type { StateDb } from './db';
  *   because the writer may take a change and the process die before its acknowledgement is
  *   recorded; a record deleted meanwhile must still be deleted from those mailboxes;
  * - the synced users of the last poll (to report users added and removed).
- * The change source writes here only what is acknowledged (see lib/buero/acks.ts).
+ * The change source writes here only what is acknowledged (see lib/buero/feed/ack-ledger.ts).
  */
 export interface KnownRecord {
   /** `fldModifyLSN` of the version last handed on (or seen at baseline). */

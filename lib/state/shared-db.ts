@@ -3,10 +3,11 @@ import { openStateDb, type StateDb } from './db';
 
 /**
  * One open handle per state file for the whole process. Several nodes (change source,
- * writer, config nodes) keep their tables in the same SQLite file; sharing the handle lets
- * one of them wrap another's writes in its own transaction (the writer queues a change and
- * acknowledges it to the change source in one commit) and avoids SQLITE_BUSY between
- * handles of one process. Reference-counted: the last release closes the file.
+ * writer, config nodes) keep their tables in the same SQLite file; one handle avoids
+ * SQLITE_BUSY between handles of one process. A change handed from the change source to the
+ * writer is two commits, not one: the writer's queue first, then the acknowledgement with the
+ * change source's cursor (why that order is safe: lib/buero/feed/outbox.ts, `ack`).
+ * Reference-counted: the last release closes the file.
  */
 interface Entry {
   db: StateDb;

@@ -1,5 +1,5 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
-import { ack } from '../../lib/ack';
+import { ack } from '../../lib/ack-token';
 import { ChangeFeed } from '../../lib/buero/change-feed';
 import { type LoopStatus, SyncLoop } from '../../lib/buero/sync-loop';
 import { toError } from '../../lib/errors';

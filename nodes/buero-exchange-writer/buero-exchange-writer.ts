@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { ack } from '../../lib/ack';
+import { ack } from '../../lib/ack-token';
 import { SyncError } from '../../lib/errors';
 import { EwsTransport } from '../../lib/exchange/ews/transport';
 import { GraphTransport } from '../../lib/exchange/graph/transport';
@@ -181,7 +181,8 @@ export = function (RED: NodeAPI) {
           if (!result.retryable) ack((msg as { ack?: unknown }).ack);
           return;
         }
-        // Durable in the queue now: the change source may commit its position.
+        // Committed to the queue now: the change source may commit its position, in a
+        // transaction of its own after this one (lib/buero/feed/outbox.ts: why that is safe).
         if (waiting.size < KEEP_MESSAGES) waiting.set(result.id, { msg, send, done });
         else done(); // a long backlog: the message is finished here; its outcome follows without it
         ack((msg as { ack?: unknown }).ack);

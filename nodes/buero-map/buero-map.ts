@@ -1,5 +1,5 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { split } from '../../lib/ack';
+import { split } from '../../lib/ack-token';
 import { SyncError, toError } from '../../lib/errors';
 import { EVENT_TOPIC } from '../../lib/log/events';
 import {

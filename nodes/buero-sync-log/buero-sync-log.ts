@@ -130,8 +130,9 @@ export = function (RED: NodeAPI) {
           node.debug(RED._('buero-sync-log.debug.skipped', { why: redact(result.skipped) }));
         } else {
           write(result.entry);
-          const { event, line, level } = result.entry;
-          send({ topic: LOG_TOPIC, payload: event, line, level } as never);
+          // The event carries values; its words are the line's (rendered once, by the log).
+          const { event, line, text, level } = result.entry;
+          send({ topic: LOG_TOPIC, payload: event, line, text, level } as never);
         }
         done();
       } catch (err) {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { ack } from '../../lib/ack';
+import { ack } from '../../lib/ack-token';
 import type { SyncError } from '../../lib/errors';
+import { infoText } from '../../lib/log/format';
 import { changeUser, type FeedRun, type Sim, startFeed, startSim, summary, tempDir } from './support/harness';
 
 // The change source's engine against the büro+ simulator over real HTTP, with a real SQLite
@@ -37,7 +38,7 @@ describe('büro+ change feed (simulator over HTTP, SQLite state)', function () {
       const first = await run.feed.poll({ deletions: true });
       assert.deepEqual(first.baseline.sort(), ['tblAddresses', 'tblCalendar', 'tblContactPeople', 'tblPostalAddresses']);
       assert.equal(run.emitted.length, 0, 'pre-existing rows are not emitted');
-      assert.ok(run.events.some((e) => e.type === 'info' && e.code === 'baseline' && /tblCalendar: 45 existing records/.test(e.text)));
+      assert.ok(run.events.some((e) => e.type === 'info' && e.code === 'baseline' && /tblCalendar: 45 existing records/.test(infoText(e, 'en'))));
 
       const before = run.conn.client.requests;
       await run.feed.poll({});
@@ -177,7 +178,7 @@ describe('büro+ change feed (simulator over HTTP, SQLite state)', function () {
   describe('users, live', function () {
     it('a user gaining or losing the Mandant number or the mailbox counts from the next poll', async function () {
       await run.feed.poll({});
-      assert.ok(run.events.some((e) => e.type === 'info' && e.code === 'users-synced' && /2 büro\+ users synced/.test(e.text)));
+      assert.ok(run.events.some((e) => e.type === 'info' && e.code === 'users-synced' && /2 büro\+ users synced/.test(infoText(e, 'en'))));
       const row = sim.db.insert('tblCalendar', termin({ fldTeilnehmer: '2;3;5' }));
       const id = row.fldID as number;
       await run.feed.poll({});
@@ -191,7 +192,7 @@ describe('büro+ change feed (simulator over HTTP, SQLite state)', function () {
       await run.feed.poll({});
       assert.deepEqual(summary(run.take()), [`appointment/update tblCalendar:${id} -> owner:1,participant:2,participant:3,participant:5`]);
       assert.deepEqual(
-        run.events.filter((e) => e.type === 'info' && e.code === 'user-added').map((e) => (e as { text: string }).text),
+        run.events.flatMap((e) => (e.type === 'info' && e.code === 'user-added' ? [infoText(e, 'en')] : [])),
         ['büro+ user sgross (soeren.gross@firma.example) is now synced.', 'büro+ user gstrauss (guenter.strauss@firma.example) is now synced.'],
       );
       run.ackAll();

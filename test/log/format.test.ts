@@ -177,6 +177,12 @@ describe('log format: one line per event', function () {
         en: '2026-11-27 22:15:03.120 +01:00 INFO  Backfill emitted 3 appointments, 1 tasks, 2 contacts (per mailbox appointments/tasks/contacts: anna@firma.de: 3/1/2). (backfill)',
       },
       {
+        // As the change source sends it: code and values, no text of its own.
+        event: { type: 'info', code: 'users-synced', params: { count: 2, users: 'aschaefer (anna@firma.de), bmeyer (bob@firma.de)' }, time: T },
+        de: '2026-11-27 22:15:03.120 +01:00 INFO  2 büro+-Benutzer werden synchronisiert: aschaefer (anna@firma.de), bmeyer (bob@firma.de) (users-synced)',
+        en: '2026-11-27 22:15:03.120 +01:00 INFO  2 büro+ users synced: aschaefer (anna@firma.de), bmeyer (bob@firma.de) (users-synced)',
+      },
+      {
         event: { type: 'info', code: 'node-status', text: 'büro+ nicht erreichbar', source: '"büro+ changes" (buero-changes)', level: 'warn', time: T },
         de: '2026-11-27 22:15:03.120 +01:00 WARN  Status "büro+ changes" (buero-changes): büro+ nicht erreichbar',
         en: '2026-11-27 22:15:03.120 +01:00 WARN  Status "büro+ changes" (buero-changes): büro+ nicht erreichbar',

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { ack } from '../../lib/ack';
+import { ack } from '../../lib/ack-token';
+import { infoText } from '../../lib/log/format';
 import { helper } from '../support/node-red';
 import { type Sim, startSim, tempDir, until } from '../buero/support/harness';
 
@@ -155,7 +156,7 @@ describe('buero-changes node (Node-RED flow, büro+ simulator over HTTP)', funct
     send({ command: 'backfill', dryRun: true });
     await until(() => events.some((e) => e.payload.code === 'backfill-dry-run'), 'the dry-run counts');
     const dry = events.find((e) => e.payload.code === 'backfill-dry-run') as Msg;
-    assert.match(dry.payload.text, /^Backfill dry run: would write \d+ appointments, \d+ tasks, \d+ contacts/);
+    assert.match(infoText(dry.payload, 'en'), /^Backfill dry run: would write \d+ appointments, \d+ tasks, \d+ contacts/);
     const total = dry.backfill.changes.appointment + dry.backfill.changes.task + dry.backfill.changes.contact;
     assert.ok(dry.backfill.perMailbox['anna.schaefer@firma.example'].appointment > 0);
     assert.equal(out.length, 0);

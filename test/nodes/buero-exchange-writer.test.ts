@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { offAck, onAck, type AckToken } from '../../lib/ack';
+import { offAck, onAck, type AckToken } from '../../lib/ack-token';
 import { openStateDb } from '../../lib/state/db';
 import { WriteQueue } from '../../lib/state/write-queue';
 import type { EwsSimulator } from '../../sandbox/ews';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { offAck, onAck, ack, type AckToken } from '../../lib/ack';
+import { offAck, onAck, ack, type AckToken } from '../../lib/ack-token';
 import type { Appointment, WriterMessage } from '../../lib/exchange/model';
 import { anna, bernd, calendarChange, personChange } from '../mapping/fixtures';
 import { badRecords } from '../mapping/bad-records';

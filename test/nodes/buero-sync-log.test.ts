@@ -132,10 +132,14 @@ describe('buero-sync-log node: writes the sync log in a real Node-RED flow', fun
       ],
     );
 
-    // Every line was passed on, with the event it came from.
+    // Every line was passed on, with the event it came from and its text without time and level.
     assert.deepEqual(
       outputs.map((m) => m.line),
       lines,
+    );
+    assert.deepEqual(
+      outputs.map((m) => m.text),
+      lines.map((l) => l.replace(STAMP, '').slice('ERROR '.length)),
     );
     assert.ok(outputs.every((m) => m.topic === 'buero-sync/log'));
     assert.deepEqual(

@@ -2,7 +2,7 @@
 // the parent test) every 30 ms and writes each change as a JSON line to stdout; acknowledges
 // the changes the parent names on stdin ("ack <seq>") and confirms each ("acked").
 import readline from 'node:readline';
-import { ack } from '../../../lib/ack';
+import { ack } from '../../../lib/ack-token';
 import { ChangeFeed } from '../../../lib/buero/change-feed';
 import { BueroConnection, resolveSettings } from '../../../lib/buero/connection';
 import { CursorStore } from '../../../lib/state/cursor';

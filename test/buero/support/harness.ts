@@ -1,10 +1,10 @@
 // Test support for the büro+ change source: the büro+ simulator over real HTTP on 127.0.0.1,
 // a real SQLite state file in a temporary directory, and a ChangeFeed that collects what it
-// emits. Acknowledging goes through lib/ack exactly as the writer does it.
+// emits. Acknowledging goes through lib/ack-token exactly as the writer does it.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ack } from '../../../lib/ack';
+import { ack } from '../../../lib/ack-token';
 import type { BueroChangeMessage } from '../../../lib/buero/change';
 import { ChangeFeed, type ChangeFeedOptions } from '../../../lib/buero/change-feed';
 import { BueroConnection, resolveSettings } from '../../../lib/buero/connection';

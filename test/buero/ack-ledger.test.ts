@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { split } from '../../lib/ack';
-import { AckLedger } from '../../lib/buero/acks';
+import { split } from '../../lib/ack-token';
+import { AckLedger } from '../../lib/buero/feed/ack-ledger';
 
 describe('büro+ ack ledger: a change is handed on when its parts add up to 1', function () {
   it('commits a table cursor only below the oldest unacknowledged change', function () {

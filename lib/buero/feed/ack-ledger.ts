@@ -1,8 +1,8 @@
-import type { AckToken } from '../ack';
+import type { AckToken } from '../../ack-token';
 
 /**
  * The change source's ledger of emitted, not yet handed-on changes: what "nothing lost"
- * rests on.
+ * rests on. It counts the tokens of lib/ack-token.ts that come back for each change.
  *
  * - A change is handed on when its acknowledgements add up to 1: a mapper that splits a
  *   change into n messages multiplies `parts` by n, so each ack counts 1/parts (exact
@@ -158,6 +158,11 @@ export class AckLedger<E> {
   markRead(table: string, lsn: bigint): void {
     const before = this.readUpTo.get(table);
     if (before === undefined || lsn > before) this.readUpTo.set(table, lsn);
+  }
+
+  /** How far `table` has been read in this run (undefined before its first `markRead`). */
+  readTo(table: string): bigint | undefined {
+    return this.readUpTo.get(table);
   }
 
   /** The cursor that may be committed for `table`: below the oldest held LSN, at most what was read. */

@@ -1,6 +1,8 @@
 /**
- * Acknowledgements: how the change source learns that a change was handed on safely, so it
- * commits its büro+ position only then (nothing lost across crashes).
+ * The acknowledgement token between nodes: how the change source learns that a change was
+ * handed on safely, so it commits its büro+ position only then (nothing lost across crashes).
+ * This is the protocol on the wire (`msg.ack`); the change source's book of what is still
+ * waiting is its ledger (lib/buero/feed/ack-ledger.ts).
  *
  * Each message from `buero-changes` carries `msg.ack` (an AckToken). Whoever takes durable
  * responsibility for it acknowledges it with `ack(msg.ack)`: the Exchange writer once the
