@@ -48,39 +48,7 @@ export class CursorStore {
   constructor(db: StateDb, feed: string) {
     this.db = db;
     this.feed = feed;
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS buero_feed (
-        feed TEXT PRIMARY KEY,
-        users TEXT,
-        updated_at TEXT
-      );
-      CREATE TABLE IF NOT EXISTS buero_cursor (
-        feed TEXT NOT NULL,
-        tbl TEXT NOT NULL,
-        lsn TEXT NOT NULL,
-        baseline_at TEXT NOT NULL,
-        PRIMARY KEY (feed, tbl)
-      );
-      CREATE TABLE IF NOT EXISTS buero_known (
-        feed TEXT NOT NULL,
-        tbl TEXT NOT NULL,
-        id INTEGER NOT NULL,
-        lsn TEXT NOT NULL,
-        kind TEXT,
-        ref TEXT,
-        targets TEXT,
-        PRIMARY KEY (feed, tbl, id)
-      ) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS buero_sent (
-        feed TEXT NOT NULL,
-        tbl TEXT NOT NULL,
-        id INTEGER NOT NULL,
-        lsn TEXT NOT NULL,
-        kind TEXT,
-        targets TEXT NOT NULL,
-        PRIMARY KEY (feed, tbl, id)
-      ) WITHOUT ROWID;
-    `);
+    // Tables buero_feed, buero_cursor, buero_known, buero_sent: lib/state/schema.ts.
   }
 
   transaction<T>(fn: () => T): T {

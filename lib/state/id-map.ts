@@ -41,19 +41,7 @@ export class IdMap {
   private readonly countStmt;
 
   constructor(private readonly db: StateDb) {
-    db.exec(`CREATE TABLE IF NOT EXISTS exchange_id_map (
-      mailbox TEXT NOT NULL,
-      key TEXT NOT NULL,
-      kind TEXT NOT NULL,
-      transport TEXT NOT NULL,
-      item_id TEXT NOT NULL,
-      change_key TEXT,
-      content_hash TEXT NOT NULL,
-      field_hashes TEXT NOT NULL,
-      version TEXT,
-      updated_at INTEGER NOT NULL,
-      PRIMARY KEY (mailbox, key)
-    )`);
+    // Table exchange_id_map: lib/state/schema.ts.
     this.getStmt = db.prepare('SELECT * FROM exchange_id_map WHERE mailbox = ? AND key = ?');
     this.putStmt = db.prepare(`INSERT INTO exchange_id_map
       (mailbox, key, kind, transport, item_id, change_key, content_hash, field_hashes, version, updated_at)

@@ -29,16 +29,7 @@ export class TokenStore {
   constructor(db: StateDb, connectionId: string) {
     this.db = db;
     this.connectionId = connectionId;
-    db.exec(`CREATE TABLE IF NOT EXISTS buero_oauth_tokens (
-      connection TEXT PRIMARY KEY,
-      client_id TEXT NOT NULL,
-      refresh_token TEXT,
-      access_token TEXT,
-      access_expires_at INTEGER,
-      state TEXT NOT NULL,
-      reason TEXT,
-      updated_at TEXT NOT NULL
-    )`);
+    // Table buero_oauth_tokens: lib/state/schema.ts.
     // The file holds refresh tokens: readable by the Node-RED user only.
     if (db.name && db.name !== ':memory:' && fs.existsSync(db.name)) {
       try {

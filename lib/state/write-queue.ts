@@ -63,30 +63,7 @@ export class WriteQueue {
   private readonly pendingDel;
 
   constructor(readonly db: StateDb) {
-    db.exec(`CREATE TABLE IF NOT EXISTS exchange_write_queue (
-      id INTEGER PRIMARY KEY AUTOINCREMENT,
-      owner TEXT NOT NULL,
-      mailbox TEXT NOT NULL,
-      key TEXT NOT NULL,
-      kind TEXT NOT NULL,
-      action TEXT NOT NULL,
-      version TEXT,
-      message TEXT NOT NULL,
-      enqueued_at INTEGER NOT NULL,
-      attempts INTEGER NOT NULL DEFAULT 0,
-      not_before INTEGER NOT NULL DEFAULT 0,
-      last_error TEXT
-    );
-    CREATE INDEX IF NOT EXISTS exchange_write_queue_owner ON exchange_write_queue (owner, id);
-    CREATE TABLE IF NOT EXISTS exchange_pending_create (
-      mailbox TEXT NOT NULL,
-      key TEXT NOT NULL,
-      kind TEXT NOT NULL,
-      content_hash TEXT NOT NULL,
-      field_hashes TEXT NOT NULL,
-      since INTEGER NOT NULL,
-      PRIMARY KEY (mailbox, key)
-    );`);
+    // Tables exchange_write_queue, exchange_pending_create: lib/state/schema.ts.
     this.addStmt = db.prepare(`INSERT INTO exchange_write_queue
       (owner, mailbox, key, kind, action, version, message, enqueued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
     this.loadAfterStmt = db.prepare('SELECT * FROM exchange_write_queue WHERE owner = ? AND id > ? ORDER BY id LIMIT ?');

@@ -1,19 +1,16 @@
 /**
- * Graph JSON ↔ the shared MailboxStore's EWS-shaped fields, so an item written through one
- * simulator is read back through the other exactly as Exchange Online shows one mailbox item
- * through both APIs. Sources: Microsoft Graph v1.0 reference (event, contact, todoTask,
- * patternedRecurrence, dateTimeTimeZone) and the EWS element names the store uses.
+ * Items between the wire and the store: Graph JSON (event, contact, To Do task) read into the
+ * shared MailboxStore's EWS-shaped fields and written back in the shape a request asks for
+ * ($select, $expand), so an item written through one simulator is read back through the other
+ * exactly as Exchange Online shows one mailbox item through both APIs; and the ids Graph gives
+ * those items. Sources: Microsoft Graph v1.0 reference (event, contact, todoTask,
+ * patternedRecurrence, dateTimeTimeZone, "Use query parameters") and the EWS element names the
+ * store uses.
  */
-import type { StoredExtendedProperty, StoredItem } from '../store';
+import type { ItemKind, MailboxStore, StoredExtendedProperty, StoredItem } from '../store';
 import { formatUtc, ianaZone, parseEwsDate, parseEwsDateTime, wallClock, zonedToInstant } from '../ews/timezones';
+import { GraphInputError, type Json } from './odata';
 
-export class GraphInputError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
-    super(message);
-  }
-}
-
-type Json = Record<string, unknown>;
 type Fields = Record<string, unknown>;
 
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
@@ -27,6 +24,16 @@ const IANA_TO_WINDOWS: Record<string, string> = {
   'America/New_York': 'Eastern Standard Time', 'America/Chicago': 'Central Standard Time', 'America/Los_Angeles': 'Pacific Standard Time',
   'Asia/Tokyo': 'Tokyo Standard Time', 'Australia/Sydney': 'AUS Eastern Standard Time', UTC: 'UTC', 'Etc/UTC': 'UTC',
 };
+
+// ---- ids -------------------------------------------------------------------------------------
+
+/**
+ * Store (EWS) ids are base64; Graph ids spell the same bytes URL-safe (`/` → `-`, `+` → `_`,
+ * the padding kept), as Exchange Online does. Strict on purpose: an id in the EWS spelling is
+ * not found here.
+ */
+export const toGraphId = (storeId: string) => storeId.replace(/\//g, '-').replace(/\+/g, '_');
+export const toStoreId = (graphId: string) => (/[/+]/.test(graphId) ? '' : graphId.replace(/-/g, '/').replace(/_/g, '+'));
 
 // ---- dateTimeTimeZone ------------------------------------------------------------------------
 
@@ -467,4 +474,34 @@ export function taskJson(item: StoredItem, graphId: string, zone: string, withLi
     reminderDateTime: reminder === undefined ? null : utcDateTime(reminder),
     ...(withLinked ? { linkedResources: linkedResourcesOf(item) } : {}),
   };
+}
+
+// ---- the shape a request asks for --------------------------------------------------------------
+
+/**
+ * An item as a request asks for it: the kind's JSON, cut down to $select (what $expand asked
+ * for stays), with the extended properties $expand names.
+ */
+export function itemView(kind: ItemKind, item: StoredItem, q: URLSearchParams, ctx: { store: MailboxStore; mailboxZone: string }): Json {
+  const id = toGraphId(item.itemId);
+  const folder = ctx.store.folder(item.mailbox, item.folderId);
+  const expand = q.get('$expand') ?? '';
+  let out: Json = kind === 'appointment' ? eventJson(item, id)
+    : kind === 'contact' ? contactJson(item, id, toGraphId(folder?.folderId ?? ''))
+      : taskJson(item, id, ctx.mailboxZone, /linkedResources/.test(expand));
+  const select = q.get('$select');
+  if (select) {
+    // $select does not drop what $expand asked for.
+    const expanded = expand.split(',').map((x) => x.split('(')[0]!.trim());
+    const keep = new Set(['id', '@odata.etag', ...select.split(',').map((x) => x.trim()), ...expanded]);
+    out = Object.fromEntries(Object.entries(out).filter(([k]) => keep.has(k)));
+  }
+  const ext = /singleValueExtendedProperties\(\$filter=id eq '((?:[^']|'')*)'\)/.exec(expand);
+  if (ext) {
+    const pid = ext[1]!.replace(/''/g, "'");
+    const found: Json[] = item.extendedProperties.filter((p) => matchesProperty(p, pid)).map((p) => ({ id: propertyIdOf(p), value: p.value }));
+    if (kind === 'contact' && pid.toLowerCase() === FAX_PROPERTY.toLowerCase() && faxOf(item)) found.push({ id: FAX_PROPERTY, value: faxOf(item) });
+    out.singleValueExtendedProperties = found;
+  }
+  return out;
 }
