@@ -94,7 +94,7 @@ export = function (RED: NodeAPI) {
       setupError = err as Error;
       node.error(RED._('buero-exchange-writer.error.setup', { reason: setupError.message }));
     }
-    // Said, not refused: two state files work (nodes/shared/state-file.ts says why it is said).
+    // A notice, not a refusal: two state files work (why it is said: nodes/shared/state-file.ts).
     if (writer && stateFile) {
       for (const other of bueroConnectionsElsewhere(RED, stateFile)) {
         node.warn(RED._('buero-exchange-writer.warn.stateFiles', { file: stateFile, connection: other.label, connectionFile: other.file }));
