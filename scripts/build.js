@@ -21,10 +21,11 @@ try {
 
 // Editor files: <type>.html and locales/ are copied as they are, so the built HTML keeps the
 // literal RED.nodes.registerType('type', { … }) that the Flow Library scorecard looks for.
+// A folder is a node when it holds <folder>.html; nodes/shared holds code the nodes share.
 const nodesDir = path.join(root, 'nodes');
 for (const type of fs.readdirSync(nodesDir)) {
   const src = path.join(nodesDir, type);
-  if (!fs.statSync(src).isDirectory()) continue;
+  if (!fs.existsSync(path.join(src, `${type}.html`))) continue;
   const out = path.join(dist, 'nodes', type);
   fs.mkdirSync(out, { recursive: true });
   for (const entry of fs.readdirSync(src)) {

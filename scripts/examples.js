@@ -38,7 +38,7 @@ function syncFlow({ notify }) {
     comment('Errors and status → log / Fehler und Status → Protokoll', 690, 320,
       'The Catch node hands every error of the flow (a bad record, a failed write) to the sync log; the Status node reports outages and reconnects. A bad record never stops the others.\n\nDer Catch-Node gibt jeden Fehler des Flows (fehlerhafter Datensatz, fehlgeschlagenes Schreiben) an das Protokoll; der Status-Node meldet Ausfälle und Wiederverbindungen. Ein fehlerhafter Datensatz hält die anderen nie auf.'),
     {
-      id: id('changes'), type: 'buero-changes', z: TAB, name: '', connection: id('buero-connection'),
+      id: id('changes'), type: 'buero-changes', z: TAB, name: '', version: 1, connection: id('buero-connection'),
       appointments: true, tasks: true, contacts: true, interval: '${SYNC_POLL_SECONDS}', autoSync: true,
       contactTarget: 'users', contactMailboxes: '', deletionEvery: 4, pageSize: 500,
       x: 170, y: 120, wires: [[id('map')], [log]],
@@ -51,12 +51,12 @@ function syncFlow({ notify }) {
       x: 420, y: 120, wires: [[id('writer')], [log]],
     },
     {
-      id: id('writer'), type: 'buero-exchange-writer', z: TAB, name: '', connection: id('exchange-connection'),
+      id: id('writer'), type: 'buero-exchange-writer', z: TAB, name: '', version: 1, connection: id('exchange-connection'),
       contactsFolder: '', onItemNotFound: 'recreate', batchSize: 50, flushDelay: 200, maxConcurrent: 8, maxConcurrentPerMailbox: 8, stateFile: '',
       x: 680, y: 120, wires: [[log], [log]],
     },
     {
-      id: log, type: 'buero-sync-log', z: TAB, name: '', file: '${SYNC_LOG_FILE}', maxSize: '10', files: '5',
+      id: log, type: 'buero-sync-log', z: TAB, name: '', version: 1, file: '${SYNC_LOG_FILE}', maxSize: '10', files: '5',
       language: 'de', languageType: 'lang', transfers: 'SYNC_LOG_TRANSFERS', transfersType: 'env', forward: 'false', forwardType: 'bool',
       x: 930, y: 120, wires: [notify ? [id('only-errors')] : []],
     },
@@ -65,14 +65,14 @@ function syncFlow({ notify }) {
     { id: id('catch'), type: 'catch', z: TAB, name: 'sync errors / Sync-Fehler', scope: [id('changes'), id('map'), id('writer'), log], uncaught: false, x: 690, y: 200, wires: [[log]] },
     { id: id('status'), type: 'status', z: TAB, name: 'sync status', scope: [id('changes'), id('map'), id('writer')], x: 690, y: 260, wires: [[log]] },
     {
-      id: id('buero-connection'), type: 'buero-connection', name: 'büro+', endpoint: '${BUERO_URL}', mandant: '${BUERO_MANDANT}',
+      id: id('buero-connection'), type: 'buero-connection', name: 'büro+', version: 1, endpoint: '${BUERO_URL}', mandant: '${BUERO_MANDANT}',
       caFile: '${BUERO_CA_FILE}', auth: '${BUERO_AUTH}', authorizationUrl: '', tokenUrl: '', scope: '', stateFile: 'buero-sync.sqlite', fields: {},
       credentials: { clientId: '${BUERO_CLIENT_ID}', clientSecret: '${BUERO_CLIENT_SECRET}', staticToken: '${BUERO_TOKEN}' },
     },
     {
-      id: id('exchange-connection'), type: 'buero-exchange-connection', name: 'Exchange', deployment: '${EXCHANGE_DEPLOYMENT}',
+      id: id('exchange-connection'), type: 'buero-exchange-connection', name: 'Exchange', version: 1, deployment: '${EXCHANGE_DEPLOYMENT}',
       host: '${EXCHANGE_URL}', auth: '${EXCHANGE_AUTH}', user: '${EXCHANGE_USER}', tenant: '${EXCHANGE_TENANT}', clientId: '${EXCHANGE_CLIENT_ID}',
-      authorityHost: '${EXCHANGE_AUTHORITY}', ewsUrl: '${EXCHANGE_URL}', api: '${EXCHANGE_API}', graphUrl: '${EXCHANGE_GRAPH_URL}', caFile: '${EXCHANGE_CA_FILE}', version: 'Exchange2016', timeZone: '${SYNC_TIMEZONE}',
+      authorityHost: '${EXCHANGE_AUTHORITY}', ewsUrl: '${EXCHANGE_URL}', api: '${EXCHANGE_API}', graphUrl: '${EXCHANGE_GRAPH_URL}', caFile: '${EXCHANGE_CA_FILE}', exchangeVersion: 'Exchange2016', timeZone: '${SYNC_TIMEZONE}',
       credentials: { password: '${EXCHANGE_PASSWORD}', clientSecret: '${EXCHANGE_CLIENT_SECRET}' },
     },
   ];

@@ -7,6 +7,8 @@ import { EVENT_TOPIC, type SyncEvent } from '../../lib/log/events';
 import { CursorStore } from '../../lib/state/cursor';
 import { acquireStateDb, releaseStateDb } from '../../lib/state/shared-db';
 import type { BueroConnectionConfigNode } from '../buero-connection/api';
+import { upgradeConfig } from '../shared/config-version';
+import { positiveNumber } from '../shared/number-settings';
 
 interface BueroChangesDef extends NodeDef {
   connection: string;
@@ -25,23 +27,25 @@ interface BueroChangesDef extends NodeDef {
 
 type Command = 'pause' | 'resume' | 'sync-now' | 'backfill' | 'ack';
 
-function positive(v: unknown, fallback: number): number {
-  const n = Number(v);
-  return Number.isFinite(n) && n > 0 ? n : fallback;
-}
-
 export = function (RED: NodeAPI) {
-  function BueroChangesNode(this: Node, config: BueroChangesDef) {
-    RED.nodes.createNode(this, config);
+  function BueroChangesNode(this: Node, saved: BueroChangesDef) {
+    RED.nodes.createNode(this, saved);
     const node = this as Node;
+    let config: BueroChangesDef;
+    try {
+      config = upgradeConfig(saved);
+    } catch (err) {
+      return refuse((err as Error).message);
+    }
     const connNode = RED.nodes.getNode(config.connection) as BueroConnectionConfigNode | null;
     const conn = connNode?.connection;
-    if (!connNode || !conn) {
-      const text = connNode?.configError?.message ?? RED._('buero-changes.errors.noConnection');
+    if (!connNode || !conn) return refuse(connNode?.configError?.message ?? RED._('buero-changes.errors.noConnection'));
+
+    /** Settings it cannot run with: said at deploy, and to every message that arrives. */
+    function refuse(text: string): void {
       node.status({ fill: 'red', shape: 'ring', text: RED._('buero-changes.status.config') });
       node.error(text);
       node.on('input', (_msg: NodeMessageInFlow, _send, done) => done(new Error(text)));
-      return;
     }
 
     const sendEvent = (e: SyncEvent, extra: Record<string, unknown> = {}) => node.send([null, { topic: EVENT_TOPIC, payload: e, ...extra }]);
@@ -61,7 +65,7 @@ export = function (RED: NodeAPI) {
       fields: conn.fields,
       sync: { appointments: config.appointments !== false, tasks: config.tasks !== false, contacts: config.contacts !== false },
       contactMailboxes: config.contactTarget === 'listed' ? listed : undefined,
-      pageSize: positive(config.pageSize, 500),
+      pageSize: positiveNumber(config.pageSize, 500),
       emit: (msg) => node.send([msg as unknown as NodeMessage, null]),
       event: (e) => {
         if (e.type === 'info' && e.code.startsWith('backfill')) backfillEvent = e;
@@ -104,9 +108,9 @@ export = function (RED: NodeAPI) {
     const loop = new SyncLoop({
       feed,
       endpoint: conn.client.host,
-      intervalMs: positive(config.interval, 15) * 1000,
+      intervalMs: positiveNumber(config.interval, 15) * 1000,
       autoSync: config.autoSync !== false,
-      deletionEvery: positive(config.deletionEvery, 4),
+      deletionEvery: positiveNumber(config.deletionEvery, 4),
       onStatus: (s) => node.status(statusOf(s)),
       event: (e) => sendEvent(e),
       error: (err) => node.error(err, { topic: 'buero-sync/error', payload: { code: err.code, field: err.field, message: err.message } }),

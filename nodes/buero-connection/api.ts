@@ -7,6 +7,10 @@ export interface BueroConnectionConfigNode extends Node {
   /** Absent when the settings are invalid (then `configError` says why). */
   connection?: BueroConnection;
   configError?: SyncError;
-  /** Absolute path of the state file (SQLite) shared by the büro+ and Exchange nodes. */
+  /**
+   * Absolute path of the state file (SQLite) of the büro+ side: the change source's position
+   * and the sign-in. The writer names its own (the same file by default; see
+   * nodes/shared/state-file.ts). Unset when the settings could not be read (`configError`).
+   */
   stateFile: string;
 }

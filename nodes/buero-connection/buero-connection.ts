@@ -1,10 +1,11 @@
-import path from 'node:path';
 import type { Request, Response } from 'express';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { BueroConnection, resolveSettings } from '../../lib/buero/connection';
 import { DEFAULT_FIELDS } from '../../lib/buero/fields';
 import { SyncError, toError } from '../../lib/errors';
 import { acquireStateDb, releaseStateDb } from '../../lib/state/shared-db';
+import { upgradeConfig } from '../shared/config-version';
+import { stateFilePath } from '../shared/state-file';
 import type { BueroConnectionConfigNode } from './api';
 
 interface BueroConnectionDef extends NodeDef {
@@ -32,11 +33,19 @@ function page(title: string, text: string): string {
 }
 
 export = function (RED: NodeAPI) {
-  function BueroConnectionNode(this: Node, config: BueroConnectionDef) {
-    RED.nodes.createNode(this, config);
+  function BueroConnectionNode(this: Node, saved: BueroConnectionDef) {
+    RED.nodes.createNode(this, saved);
     const node = this as BueroConnectionConfigNode;
+    let config: BueroConnectionDef;
+    try {
+      config = upgradeConfig(saved);
+    } catch (err) {
+      node.configError = err as SyncError;
+      node.error(node.configError.message);
+      return;
+    }
     const creds = (node.credentials ?? {}) as Credentials;
-    node.stateFile = path.resolve(RED.settings.userDir || process.cwd(), config.stateFile || 'buero-sync.sqlite');
+    node.stateFile = stateFilePath(RED, config.stateFile);
     let acquired = false;
     try {
       const settings = resolveSettings({

@@ -2,6 +2,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { ExchangeConnection, expandVariables, type ConnectionSettings } from '../../lib/exchange/connection';
 import { testConnection } from '../../lib/exchange/connection-test';
 import { registerSecret } from '../../lib/log/redact';
+import { upgradeConfig } from '../shared/config-version';
 
 /** The settings as the editor saves them (every text may be `${ENV_VAR}`). */
 interface ConnectionConfig extends NodeDef {
@@ -17,7 +18,8 @@ interface ConnectionConfig extends NodeDef {
   api?: string;
   graphUrl?: string;
   caFile?: string;
-  version?: string;
+  /** The Exchange version the requests are written for (e.g. `Exchange2016`). */
+  exchangeVersion?: string;
   timeZone?: string;
 }
 
@@ -64,14 +66,25 @@ export = function (RED: NodeAPI) {
       api: env(config.api),
       graphUrl: env(config.graphUrl),
       caFile: env(config.caFile),
-      version: env(config.version),
+      version: env(config.exchangeVersion),
       timeZone: env(config.timeZone),
     };
   }
 
-  function BueroExchangeConnectionNode(this: ExchangeConnectionConfigNode, config: ConnectionConfig) {
-    RED.nodes.createNode(this, config);
+  function BueroExchangeConnectionNode(this: ExchangeConnectionConfigNode, saved: ConnectionConfig) {
+    RED.nodes.createNode(this, saved);
     const node = this as ExchangeConnectionConfigNode;
+    let config: ConnectionConfig;
+    try {
+      config = upgradeConfig(saved);
+    } catch (err) {
+      // The writer asks for the connection and reports this as its setup error.
+      node.error((err as Error).message);
+      node.connection = () => {
+        throw err;
+      };
+      return;
+    }
     const settings = toSettings(config, (node.credentials ?? {}) as ConnectionCredentials, node);
     // The sync log masks these wherever a library echoes them.
     registerSecret(settings.password);

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { ack } from '../../lib/ack-token';
 import { SyncError } from '../../lib/errors';
@@ -8,6 +7,10 @@ import { ExchangeWriter, type WriteOutcome } from '../../lib/exchange/writer';
 import { EVENT_TOPIC, type SyncEvent } from '../../lib/log/events';
 import { acquireStateDb, releaseStateDb } from '../../lib/state/shared-db';
 import type { ExchangeConnection } from '../../lib/exchange/connection';
+import { upgradeConfig } from '../shared/config-version';
+import { wholeNumberWithin } from '../shared/number-settings';
+import { bueroConnectionsElsewhere, stateFilePath } from '../shared/state-file';
+import { throttledStatus } from '../shared/status';
 
 /** The buero-exchange-connection config node as this node uses it. */
 interface ExchangeConnectionConfigNode extends Node {
@@ -52,11 +55,6 @@ const SHORT: Record<string, string> = {
   'exchange.request-rejected': 'rejected',
 };
 
-function number(value: unknown, fallback: number, min: number, max: number): number {
-  const n = Number(value);
-  return Number.isFinite(n) && value !== '' && value !== undefined ? Math.min(max, Math.max(min, Math.round(n))) : fallback;
-}
-
 // Exchange writer: the Node-RED side of lib/exchange/writer (queue in, results and events out).
 export = function (RED: NodeAPI) {
   function BueroExchangeWriterNode(this: Node, config: WriterConfig) {
@@ -64,17 +62,17 @@ export = function (RED: NodeAPI) {
     start(this, config);
   }
 
-  function start(node: Node, config: WriterConfig) {
-    const connectionNode = config.connection ? (RED.nodes.getNode(config.connection) as ExchangeConnectionConfigNode | null) : null;
-
+  function start(node: Node, saved: WriterConfig) {
     let writer: ExchangeWriter | undefined;
     let setupError: Error | undefined;
     let stateFile: string | undefined;
+    const status = throttledStatus(STATUS_INTERVAL_MS, () => writer && showStatus(writer));
     try {
+      const config = upgradeConfig(saved);
+      const connectionNode = config.connection ? (RED.nodes.getNode(config.connection) as ExchangeConnectionConfigNode | null) : null;
       if (!connectionNode) throw new Error(RED._('buero-exchange-writer.error.noConnection'));
       const connection = connectionNode.connection();
-      const userDir = (RED.settings as unknown as { userDir?: string }).userDir ?? process.cwd();
-      stateFile = path.resolve(userDir, config.stateFile?.trim() || 'buero-sync.sqlite');
+      stateFile = stateFilePath(RED, config.stateFile);
       const db = acquireStateDb(stateFile);
       writer = new ExchangeWriter({
         // Exchange Online speaks Microsoft Graph unless the connection chose EWS.
@@ -83,18 +81,24 @@ export = function (RED: NodeAPI) {
           : new EwsTransport(connection, { contactsFolder: config.contactsFolder ?? '' }),
         db,
         owner: node.id,
-        batchSize: number(config.batchSize, 50, 1, 100),
-        flushDelayMs: number(config.flushDelay, 200, 0, 60_000),
-        maxConcurrent: number(config.maxConcurrent, 8, 1, 27),
-        maxConcurrentPerMailbox: number(config.maxConcurrentPerMailbox, 8, 1, 27),
+        batchSize: wholeNumberWithin(config.batchSize, 50, 1, 100),
+        flushDelayMs: wholeNumberWithin(config.flushDelay, 200, 0, 60_000),
+        maxConcurrent: wholeNumberWithin(config.maxConcurrent, 8, 1, 27),
+        maxConcurrentPerMailbox: wholeNumberWithin(config.maxConcurrentPerMailbox, 8, 1, 27),
         onItemNotFound: config.onItemNotFound === 'skip' ? 'skip' : 'recreate',
         onOutcome: (o) => outcome(o),
         onEvent: (e) => event(e),
-        onChange: () => showStatus(),
+        onChange: () => status.update(),
       });
     } catch (err) {
       setupError = err as Error;
       node.error(RED._('buero-exchange-writer.error.setup', { reason: setupError.message }));
+    }
+    // A notice, not a refusal: two state files work (why it is said: nodes/shared/state-file.ts).
+    if (writer && stateFile) {
+      for (const other of bueroConnectionsElsewhere(RED, stateFile)) {
+        node.warn(RED._('buero-exchange-writer.warn.stateFiles', { file: stateFile, connection: other.label, connectionFile: other.file }));
+      }
     }
 
     /**
@@ -130,20 +134,8 @@ export = function (RED: NodeAPI) {
       node.send([null, { topic: EVENT_TOPIC, payload: e } as NodeMessage]);
     }
 
-    let statusTimer: NodeJS.Timeout | undefined;
-    let statusAt = 0;
-    function showStatus(now = false) {
-      if (!writer) return;
-      const wait = STATUS_INTERVAL_MS - (Date.now() - statusAt);
-      if (!now && wait > 0) {
-        statusTimer ??= setTimeout(() => {
-          statusTimer = undefined;
-          showStatus(true);
-        }, wait);
-        return;
-      }
-      statusAt = Date.now();
-      const s = writer.stats();
+    function showStatus(current: ExchangeWriter) {
+      const s = current.stats();
       const short = s.lastError ? SHORT[s.lastError.code] : undefined;
       if (s.outage || (short && s.queued > 0)) {
         const why = RED._(`buero-exchange-writer.status.error.${short ?? 'other'}`);
@@ -158,7 +150,7 @@ export = function (RED: NodeAPI) {
     if (writer) {
       const waitingFromLastRun = writer.start();
       if (waitingFromLastRun > 0) node.log(RED._('buero-exchange-writer.log.resumed', { count: waitingFromLastRun }));
-      showStatus(true);
+      status.update(true);
     } else {
       node.status({ fill: 'red', shape: 'ring', text: RED._('buero-exchange-writer.status.error.settings') });
     }
@@ -200,7 +192,7 @@ export = function (RED: NodeAPI) {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       takeArriving();
-      if (statusTimer) clearTimeout(statusTimer);
+      status.stop();
       const finish = () => {
         if (stateFile) releaseStateDb(stateFile);
         done();

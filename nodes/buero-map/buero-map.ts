@@ -11,8 +11,11 @@ import {
   type OverrideEvaluator,
   warningEvent,
 } from '../../lib/mapping';
+import { upgradeConfig } from '../shared/config-version';
+import { nodeLabel } from '../shared/label';
+import { typedInputReader } from '../shared/typed-input';
 
-/** The node's configuration as the editor saves it (version 1). */
+/** The node's configuration in today's layout (nodes/shared/config-version.ts). */
 interface BueroMapConfig extends NodeDef {
   version?: number;
   timeZone?: string;
@@ -45,15 +48,14 @@ export = function (RED: NodeAPI) {
     start(this, config);
   }
 
-  function start(node: Node, config: BueroMapConfig) {
-
+  function start(node: Node, saved: BueroMapConfig) {
     // Typed inputs hold a fixed value or the name of an environment variable ('env').
-    const typed = (value: unknown, type: string | undefined): unknown =>
-      type === 'env' ? RED.util.evaluateNodeProperty(String(value ?? ''), 'env', node, {} as NodeMessage) : value;
+    const typed = typedInputReader(RED, node);
 
     let settings: MapSettings | undefined;
     let configError: SyncError | undefined;
     try {
+      const config = upgradeConfig(saved);
       const overrides = checkOverrides(config.overrides ?? []);
       const compiled = new Map<string, Expression>();
       overrides.forEach((o, i) => {
@@ -95,8 +97,8 @@ export = function (RED: NodeAPI) {
       node.status({ fill: 'red', shape: 'ring', text: RED._('buero-map.status.configError') });
     }
 
-    // How the sync log names this node, as the other nodes do: "name" (type).
-    const source = node.name ? `"${node.name}" (buero-map)` : 'buero-map';
+    // How the sync log names this node in its warnings.
+    const source = nodeLabel(node);
     let mapped = 0;
     let warned = 0;
     let queue: Promise<void> = Promise.resolve();

@@ -4,6 +4,10 @@ import { redact } from '../../lib/log/redact';
 import { resolveSettings, type RawLogSettings } from '../../lib/log/settings';
 import { LOG_TOPIC, SyncLog, type LogEntry } from '../../lib/log/sync-log';
 import type { Level } from '../../lib/log/format';
+import { upgradeConfig } from '../shared/config-version';
+import { userDir } from '../shared/state-file';
+import { throttledStatus } from '../shared/status';
+import { typedInputReader } from '../shared/typed-input';
 
 interface BueroSyncLogConfig extends NodeDef {
   file?: string;
@@ -27,10 +31,19 @@ export = function (RED: NodeAPI) {
     start(this, config);
   }
 
-  function start(node: Node, config: BueroSyncLogConfig) {
+  function start(node: Node, saved: BueroSyncLogConfig) {
+    let config: BueroSyncLogConfig;
+    try {
+      config = upgradeConfig(saved);
+    } catch (err) {
+      // Not written with settings it may misread; the lines go nowhere until the package is updated.
+      node.error((err as Error).message);
+      node.status({ fill: 'red', shape: 'ring', text: RED._('buero-sync-log.status.settings') });
+      node.on('input', (_msg: NodeMessageInFlow, _send, done) => done());
+      return;
+    }
     // A TypedInput of type "env" names an environment variable; other types hold the value.
-    const typed = (value: unknown, type: string | undefined): unknown =>
-      type === 'env' ? RED.util.evaluateNodeProperty(String(value ?? ''), 'env', node, {} as never) : value;
+    const typed = typedInputReader(RED, node);
     const raw: RawLogSettings = {
       file: config.file,
       maxSizeMb: config.maxSize,
@@ -39,8 +52,7 @@ export = function (RED: NodeAPI) {
       logTransfers: typed(config.transfers, config.transfersType),
       forward: typed(config.forward, config.forwardType),
     };
-    const userDir = (RED.settings as unknown as { userDir?: string }).userDir ?? process.cwd();
-    const { settings, problems } = resolveSettings(raw, userDir);
+    const { settings, problems } = resolveSettings(raw, userDir(RED));
     for (const p of problems) node.warn(RED._('buero-sync-log.warn.setting', { ...p }));
 
     // Status keys of other nodes (`node-red:common.status.connected`) in the log's language.
@@ -62,8 +74,6 @@ export = function (RED: NodeAPI) {
 
     let linesWritten = 0;
     let lastErrorAt: Date | undefined;
-    let statusTimer: NodeJS.Timeout | undefined;
-    let statusShownAt = 0;
 
     const toNodeRedLog = (level: Level, text: string) => {
       // node.error without a message object goes to the log only, never to Catch nodes
@@ -74,6 +84,7 @@ export = function (RED: NodeAPI) {
     };
 
     let file: LogFile | undefined;
+    const status = throttledStatus(STATUS_INTERVAL_MS, showStatus);
     try {
       file = new LogFile({
         file: settings.file,
@@ -81,27 +92,18 @@ export = function (RED: NodeAPI) {
         files: settings.files,
         onError: (err) => {
           node.error(RED._('buero-sync-log.error.file', { file: settings.file, reason: redact(err.message) }));
-          showStatus(true);
+          status.update(true);
         },
         onRecovered: (lost) => {
           if (lost > 0) write(log.linesLost(lost));
-          showStatus(true);
+          status.update(true);
         },
       });
     } catch (err) {
       node.error(RED._('buero-sync-log.error.file', { file: settings.file, reason: redact((err as Error).message) }));
     }
 
-    function showStatus(now = false) {
-      const elapsed = Date.now() - statusShownAt;
-      if (!now && elapsed < STATUS_INTERVAL_MS) {
-        statusTimer ??= setTimeout(() => {
-          statusTimer = undefined;
-          showStatus(true);
-        }, STATUS_INTERVAL_MS - elapsed);
-        return;
-      }
-      statusShownAt = Date.now();
+    function showStatus() {
       if (!file || file.failure) {
         node.status({ fill: 'red', shape: 'ring', text: RED._('buero-sync-log.status.fileError') });
       } else if (lastErrorAt) {
@@ -118,10 +120,10 @@ export = function (RED: NodeAPI) {
       if (written) linesWritten++;
       if (settings.forward || !written) toNodeRedLog(entry.level, entry.text);
       if (entry.level === 'error') lastErrorAt = new Date();
-      showStatus();
+      status.update();
     }
 
-    showStatus(true);
+    status.update(true);
 
     node.on('input', (msg: NodeMessageInFlow, send, done) => {
       try {
@@ -143,8 +145,7 @@ export = function (RED: NodeAPI) {
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      if (statusTimer) clearTimeout(statusTimer);
-      statusTimer = undefined;
+      status.stop();
       const closing = file ? file.close() : Promise.resolve();
       closing.then(done, done);
     });

@@ -75,4 +75,22 @@ describe('editor (Chromium): Exchange connection dialog, API choice and ${VARIAB
     await page.click('#node-config-dialog-cancel');
     assert.deepEqual(errors, []);
   });
+
+  it('a connection saved before settings had a version shows its Exchange version and is saved in today\'s layout', async function () {
+    await page.evaluate(() => {
+      const RED = (window as unknown as RedWindow).RED;
+      RED.view.importNodes([{ id: 'old-exchange', type: 'buero-exchange-connection', name: 'old', deployment: 'onprem', host: 'x.local', version: 'Exchange2013' }]);
+      RED.editor.editConfig('', 'buero-exchange-connection', 'old-exchange');
+    });
+    await page.waitForSelector('#buero-exchange-connection-test');
+    assert.equal(await page.locator('#node-config-input-exchangeVersion').inputValue(), 'Exchange2013');
+    await page.click('#node-config-dialog-ok');
+    await page.waitForTimeout(300);
+    const saved = await page.evaluate(() => {
+      const node = (window as unknown as RedWindow).RED.nodes.node('old-exchange');
+      return { version: node.version, exchangeVersion: node.exchangeVersion };
+    });
+    assert.deepEqual(saved, { version: 1, exchangeVersion: 'Exchange2013' });
+    assert.deepEqual(errors, []);
+  });
 });

@@ -11,6 +11,7 @@ import { appointment, upsert } from '../exchange/support';
 import { helper } from '../support/node-red';
 
 const connectionNode = require('../../nodes/buero-exchange-connection/buero-exchange-connection');
+const bueroConnectionNode = require('../../nodes/buero-connection/buero-connection');
 const writerNode = require('../../nodes/buero-exchange-writer/buero-exchange-writer');
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 const statusNode = require('@node-red/nodes/core/common/25-status.js');
@@ -146,6 +147,29 @@ describe('buero-exchange-connection and buero-exchange-writer nodes in Node-RED'
     res = await post({ settings: { ...settings, caFile: '' }, credentials: { password: SERVICE.password }, mailbox: ANNA });
     assert.deepEqual([res.body.ok, res.body.step], [false, 'tls']);
     assert.ok(!JSON.stringify(res.body).includes(SERVICE.password));
+  });
+
+  it('a state file that no büro+ connection shares is said at deploy (the writer still runs); a shared one is not', async function () {
+    const withBuero = async (bueroStateFile: string) => {
+      const buero = { id: 'buero', type: 'buero-connection', name: 'büro+', endpoint: 'https://buero.firma.local/graphql', mandant: '1', auth: 'static', stateFile: bueroStateFile, fields: {} };
+      await helper.load([bueroConnectionNode, connectionNode, writerNode], [...flow(), buero], { conn: { password: '${TEST_EWS_PASSWORD}' }, buero: { staticToken: 't' } });
+      const log = helper.log();
+      const warnings = log.args.map(([e]: [Msg]) => e).filter((e: Msg) => e.level === log.WARN && e.id === 'writer').map((e: Msg) => e.msg);
+      const out: Msg[] = [];
+      helper.getNode('out').on('input', (m: Msg) => out.push(m));
+      helper.getNode('writer').receive({ payload: upsert(`files-${out.length}-${warnings.length}`, appointment(), { mailbox: ANNA }) });
+      await until(() => out.length === 1, 'the change written');
+      await helper.unload();
+      return warnings;
+    };
+    assert.deepEqual(await withBuero(path.join(dir, 'buero.sqlite')), ['buero-exchange-writer.warn.stateFiles']);
+    assert.deepEqual(await withBuero(stateFile()), []);
+    // The words name this writer's file, the connection and its file.
+    for (const lang of ['en-US', 'de']) {
+      const file = path.join(__dirname, '../../nodes/buero-exchange-writer/locales', lang, 'buero-exchange-writer.json');
+      const text = JSON.parse(fs.readFileSync(file, 'utf8'))['buero-exchange-writer'].warn.stateFiles as string;
+      for (const name of ['__file__', '__connection__', '__connectionFile__']) assert.ok(text.includes(name), `${lang}: ${name}`);
+    }
   });
 
   it('status texts stay under 20 characters in English and German, even with a five-digit queue', function () {

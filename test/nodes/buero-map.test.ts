@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import vm from 'node:vm';
 import { offAck, onAck, ack, type AckToken } from '../../lib/ack-token';
 import type { Appointment, WriterMessage } from '../../lib/exchange/model';
+import { OVERRIDE_FIELDS } from '../../lib/mapping';
 import { anna, bernd, calendarChange, personChange } from '../mapping/fixtures';
 import { badRecords } from '../mapping/bad-records';
 import { helper } from '../support/node-red';
@@ -204,6 +208,18 @@ describe('buero-map node: maps büro+ changes in a real Node-RED flow', function
     assert.equal((caught[0].error as { code: string }).code, 'config-invalid');
     assert.match((caught[0].error as { message: string }).message, /Unknown time zone "Europe\/Bärlin"/);
     assert.deepEqual(acks, []);
+  });
+
+  it('the edit dialog offers exactly the override fields lib/mapping accepts, per kind and in its order', function () {
+    // The dialog runs in the browser and cannot import lib/mapping: it has its own copy, tied here.
+    const html = fs.readFileSync(path.join(__dirname, '../../nodes/buero-map/buero-map.html'), 'utf8');
+    const literal = /var OVERRIDE_FIELDS = (\{[\s\S]*?\});/.exec(html);
+    assert.ok(literal, 'buero-map.html defines OVERRIDE_FIELDS');
+    const dialog = vm.runInNewContext(`(${literal[1]})`) as Record<string, string[]>;
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(dialog).map(([kind, fields]) => [kind, [...fields]])),
+      Object.fromEntries(Object.entries(OVERRIDE_FIELDS).map(([kind, fields]) => [kind, Object.keys(fields)])),
+    );
   });
 
   it('a JSONata syntax error in an override is a settings error naming the row', async function () {

@@ -23,6 +23,13 @@ describe('package: the six nodes register in Node-RED', function () {
     for (const type of types) assert.equal(pkg['node-red'].nodes[type], `dist/nodes/${type}/${type}.js`);
   });
 
+  it('every node folder (one with <type>.html) is a listed type; nodes/shared is none', function () {
+    const nodesDir = path.join(__dirname, '../../nodes');
+    const folders = fs.readdirSync(nodesDir).filter((f) => fs.existsSync(path.join(nodesDir, f, `${f}.html`)));
+    assert.deepEqual(folders.sort(), [...types].sort());
+    assert.ok(fs.existsSync(path.join(nodesDir, 'shared')) && !folders.includes('shared'));
+  });
+
   it('registers every type with the runtime', async function () {
     await helper.load(allNodes, []);
     for (const type of types) {
