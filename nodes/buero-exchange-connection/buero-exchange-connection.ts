@@ -1,6 +1,6 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { ExchangeConnection, expandVariables, type ConnectionSettings } from '../../lib/exchange/connection';
-import { testConnection } from '../../lib/exchange/connection-test';
+import { ExchangeConnection, expandVariables, type ConnectionSettings } from '../../lib/exchange/connection/exchange-connection';
+import { testConnection } from '../../lib/exchange/connection/test-connection';
 import { registerSecret } from '../../lib/log/redact';
 
 /** The settings as the editor saves them (every text may be `${ENV_VAR}`). */

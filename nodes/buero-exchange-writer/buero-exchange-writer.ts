@@ -7,7 +7,7 @@ import { GraphTransport } from '../../lib/exchange/graph/transport';
 import { ExchangeWriter, type WriteOutcome } from '../../lib/exchange/writer';
 import { EVENT_TOPIC, type SyncEvent } from '../../lib/log/events';
 import { acquireStateDb, releaseStateDb } from '../../lib/state/shared-db';
-import type { ExchangeConnection } from '../../lib/exchange/connection';
+import type { ExchangeConnection } from '../../lib/exchange/connection/exchange-connection';
 
 /** The buero-exchange-connection config node as this node uses it. */
 interface ExchangeConnectionConfigNode extends Node {

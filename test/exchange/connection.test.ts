@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ExchangeConnection, expandVariables, resolveEwsUrl, type ConnectionSettings } from '../../lib/exchange/connection';
-import { testConnection } from '../../lib/exchange/connection-test';
+import { ExchangeConnection, expandVariables, resolveEwsUrl, type ConnectionSettings } from '../../lib/exchange/connection/exchange-connection';
+import { testConnection } from '../../lib/exchange/connection/test-connection';
 import type { EwsSimulator } from '../../sandbox/ews';
 import { ANNA, NO_RIGHTS, SERVICE, assertCleanTraffic, onPrem, startSim } from './ews-support';
 

@@ -3,7 +3,7 @@ import https from 'node:https';
 import * as ews from 'ews-javascript-api';
 import { XhrApi } from '@ewsjs/xhr';
 import { createType1Message, createType3Message, decodeType2Message } from '@ewsjs/ntlm-client';
-import type { ExchangeConnection } from '../connection';
+import type { ExchangeConnection } from '../connection/exchange-connection';
 import { ExchangeError } from '../errors';
 import { toExchangeError, type HttpFailure } from './errors';
 import { xmlText } from './escape';

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
-import { GRAPH_SCOPE, type ExchangeConnection } from '../connection';
+import { GRAPH_SCOPE, type ExchangeConnection } from '../connection/exchange-connection';
 import { ExchangeCode, ExchangeError } from '../errors';
-import { describeNetworkError } from '../net-errors';
+import { describeNetworkError } from '../connection/network-errors';
 import { responseError, type GraphResponse } from './errors';
 
 /**

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import type { INetworkModule } from '@azure/msal-node';
-import { ExchangeCode, ExchangeError } from './errors';
-import { createNetworkClient } from './https';
+import { ExchangeCode, ExchangeError } from '../errors';
+import { createNetworkClient } from './msal-network';
 import { DEFAULT_AUTHORITY_HOST, TokenSource } from './oauth';
-import { isIanaZone } from './validate';
+import { isIanaZone } from '../validate';
 
 /**
  * Where and how to reach Exchange: the settings of the `buero-exchange-connection` config node
