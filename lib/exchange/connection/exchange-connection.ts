@@ -190,12 +190,3 @@ function readCa(s: ConnectionSettings): string | undefined {
   }
   return pem;
 }
-
-/**
- * Replaces `${NAME}` in a setting with the value of an environment variable (Node-RED's env
- * lookup or the process environment), so a flow carries no secret. Unknown names become ''.
- */
-export function expandVariables(value: string | undefined, lookup: (name: string) => string | undefined): string | undefined {
-  if (value === undefined || value === null) return value;
-  return String(value).replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => lookup(name) ?? '');
-}
