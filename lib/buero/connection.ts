@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { expandVariables, processEnvironment, type VariableLookup } from '../env';
 import { SyncError } from '../errors';
 import type { StateDb } from '../state/db';
 import { TokenStore } from '../state/tokens';
@@ -26,19 +27,14 @@ export interface BueroConnectionSettings {
 }
 
 /**
- * Replaces `${NAME}` by the environment variable NAME, in any part of a value (Node-RED does
- * this itself only for a property that is exactly `${NAME}`, and never for credentials). An
+ * A setting with its `${NAME}` variables expanded (lib/env.ts, the same rule as every node). An
  * unset variable means the setting's default (the reference flow names optional variables);
  * for a required setting it is an error naming the variable.
  */
-export function expandEnv(value: string | undefined, env: NodeJS.ProcessEnv, setting: string, required = false): string {
-  if (!value) return '';
-  return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
-    const v = env[name];
-    if (v !== undefined) return v;
-    if (required) throw new SyncError('BUERO_CONFIG', `The environment variable ${name} (used in the setting "${setting}" of the büro+ connection) is not set.`, { field: setting });
-    return '';
-  });
+export function expandSetting(value: string | undefined, lookup: VariableLookup, setting: string, required = false): string {
+  return expandVariables(value, lookup, required ? (name) => {
+    throw new SyncError('BUERO_CONFIG', `The environment variable ${name} (used in the setting "${setting}" of the büro+ connection) is not set.`, { field: setting });
+  } : undefined);
 }
 
 export interface ResolvedSettings {
@@ -54,20 +50,20 @@ export interface ResolvedSettings {
   fields: FieldMap;
 }
 
-export function resolveSettings(s: BueroConnectionSettings, env: NodeJS.ProcessEnv = process.env, readFile: (p: string) => string = (p) => fs.readFileSync(p, 'utf8')): ResolvedSettings {
-  const endpoint = expandEnv(s.endpoint, env, 'endpoint URL', true).trim();
+export function resolveSettings(s: BueroConnectionSettings, lookup: VariableLookup = processEnvironment, readFile: (p: string) => string = (p) => fs.readFileSync(p, 'utf8')): ResolvedSettings {
+  const endpoint = expandSetting(s.endpoint, lookup, 'endpoint URL', true).trim();
   try {
     const u = new URL(endpoint);
     if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('scheme');
   } catch {
     throw new SyncError('BUERO_CONFIG', `The endpoint URL of the büro+ connection is not a valid http(s) URL: "${endpoint}".`, { field: 'endpoint' });
   }
-  const mandantText = expandEnv(String(s.mandant ?? ''), env, 'Mandant', true).trim();
+  const mandantText = expandSetting(String(s.mandant ?? ''), lookup, 'Mandant', true).trim();
   const mandant = Number(mandantText);
   if (!/^\d+$/.test(mandantText) || !Number.isSafeInteger(mandant)) {
     throw new SyncError('BUERO_CONFIG', `The Mandant number of the büro+ connection must be a whole number, not "${mandantText}".`, { field: 'mandant' });
   }
-  const caFile = expandEnv(s.caFile, env, 'CA certificate').trim();
+  const caFile = expandSetting(s.caFile, lookup, 'CA certificate').trim();
   let ca: string | undefined;
   if (caFile) {
     try {
@@ -76,11 +72,11 @@ export function resolveSettings(s: BueroConnectionSettings, env: NodeJS.ProcessE
       throw new SyncError('BUERO_CONFIG', `The CA certificate file of the büro+ connection cannot be read: ${caFile} (${(err as Error).message}).`, { field: 'caFile', cause: err });
     }
   }
-  const clientId = expandEnv(s.clientId, env, 'client ID').trim();
-  const staticToken = expandEnv(s.staticToken, env, 'static token').trim();
+  const clientId = expandSetting(s.clientId, lookup, 'client ID').trim();
+  const staticToken = expandSetting(s.staticToken, lookup, 'static token').trim();
   // An auth left open (the reference flow's unset ${BUERO_AUTH}) follows what is configured:
   // a static token without a client ID means static, anything else OAuth.
-  const authText = expandEnv(s.auth, env, 'authentication').trim();
+  const authText = expandSetting(s.auth, lookup, 'authentication').trim();
   const auth = authText === 'static' || (authText !== 'oauth' && staticToken && !clientId) ? 'static' : 'oauth';
   if (auth === 'oauth' && !clientId) throw new SyncError('BUERO_CONFIG', 'The büro+ connection uses OAuth but has no client ID.', { field: 'clientId' });
   if (auth === 'static' && !staticToken) throw new SyncError('BUERO_CONFIG', 'The büro+ connection uses a static token but none is set.', { field: 'staticToken' });
@@ -90,12 +86,12 @@ export function resolveSettings(s: BueroConnectionSettings, env: NodeJS.ProcessE
     ca,
     auth,
     clientId,
-    clientSecret: expandEnv(s.clientSecret, env, 'client secret').trim() || undefined,
+    clientSecret: expandSetting(s.clientSecret, lookup, 'client secret').trim() || undefined,
     endpoints: {
-      authorizationEndpoint: expandEnv(s.authorizationUrl, env, 'authorization URL').trim() || undefined,
-      tokenEndpoint: expandEnv(s.tokenUrl, env, 'token URL').trim() || undefined,
+      authorizationEndpoint: expandSetting(s.authorizationUrl, lookup, 'authorization URL').trim() || undefined,
+      tokenEndpoint: expandSetting(s.tokenUrl, lookup, 'token URL').trim() || undefined,
     },
-    scope: expandEnv(s.scope, env, 'scope').trim() || undefined,
+    scope: expandSetting(s.scope, lookup, 'scope').trim() || undefined,
     staticToken,
     fields: resolveFieldMap(s.fields),
   };

@@ -1,12 +1,10 @@
-import http from 'node:http';
-import https from 'node:https';
-import tls from 'node:tls';
 import { SyncError } from '../errors';
+import { HttpsClient } from '../net/https';
 
 /**
- * The one HTTP path to büro+ (GraphQL and OAuth): TLS is always verified; a custom CA
- * (büro+ servers often use a certificate of the company's own CA) is added to Node's
- * built-in roots, never replaces the check.
+ * The one HTTP path to büro+ (GraphQL and OAuth), over the product's HTTPS client: TLS is
+ * always verified; a custom CA (büro+ servers often use a certificate of the company's own CA)
+ * is added to Node's built-in roots. Failures become büro+ errors.
  */
 export interface HttpOptions {
   /** PEM text of extra CA certificates to trust. */
@@ -17,57 +15,35 @@ export interface HttpOptions {
 
 export interface HttpResponse {
   status: number;
-  headers: http.IncomingHttpHeaders;
+  headers: Record<string, string>;
   body: string;
 }
 
 export class HttpTransport {
-  private readonly httpsAgent: https.Agent;
-  private readonly httpAgent: http.Agent;
-  private readonly timeoutMs: number;
+  private readonly client: HttpsClient;
 
   constructor(opts: HttpOptions = {}) {
-    const ca = opts.ca && opts.ca.trim() ? [...tls.rootCertificates, opts.ca] : undefined;
-    // Idle keep-alive sockets are dropped after 4 s, before a server's usual 5 s keep-alive
-    // timeout closes them under a request.
-    this.httpsAgent = new https.Agent({ keepAlive: true, timeout: 4000, ca, rejectUnauthorized: true });
-    this.httpAgent = new http.Agent({ keepAlive: true, timeout: 4000 });
-    this.timeoutMs = opts.timeoutMs ?? 30_000;
+    this.client = new HttpsClient({ ca: opts.ca, timeoutMs: opts.timeoutMs });
   }
 
-  request(
+  async request(
     url: string,
     init: { method?: string; headers?: Record<string, string>; body?: string } = {},
   ): Promise<HttpResponse> {
     const target = new URL(url);
-    const isHttps = target.protocol === 'https:';
-    if (!isHttps && target.protocol !== 'http:') {
-      return Promise.reject(new SyncError('BUERO_CONFIG', `Unsupported URL scheme in ${target.origin}: use https:// (or http:// for a local test server).`));
+    if (target.protocol !== 'https:' && target.protocol !== 'http:') {
+      throw new SyncError('BUERO_CONFIG', `Unsupported URL scheme in ${target.origin}: use https:// (or http:// for a local test server).`);
     }
-    const lib = isHttps ? https : http;
-    const headers: Record<string, string> = { ...(init.headers ?? {}) };
-    if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body));
-    return new Promise<HttpResponse>((resolve, reject) => {
-      const req = lib.request(
-        target,
-        { method: init.method ?? 'GET', headers, agent: isHttps ? this.httpsAgent : this.httpAgent },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', (err) => reject(unreachable(target, err)));
-        },
-      );
-      req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
-      req.on('error', (err) => reject(unreachable(target, err)));
-      if (init.body !== undefined) req.write(init.body);
-      req.end();
-    });
+    try {
+      const answer = await this.client.request(url, init);
+      return { status: answer.status, headers: answer.headers, body: answer.text };
+    } catch (err) {
+      throw unreachable(target, err as Error);
+    }
   }
 
   close(): void {
-    this.httpsAgent.destroy();
-    this.httpAgent.destroy();
+    this.client.close();
   }
 }
 

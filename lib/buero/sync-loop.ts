@@ -1,5 +1,6 @@
 import { SyncError, toError } from '../errors';
 import type { SyncEvent } from '../log/events';
+import { backoffStep, type BackoffPolicy } from '../net/retry';
 import type { BackfillResult, PollResult } from './change-feed';
 
 /**
@@ -43,8 +44,8 @@ export interface SyncLoopOptions {
   autoSync: boolean;
   /** Check for deletions every this many polls (default 4). */
   deletionEvery?: number;
-  /** Retry delays after a failure: doubling from initialMs up to maxMs. */
-  backoff?: { initialMs: number; maxMs: number };
+  /** Retry delays after a failure: doubling from baseMs up to maxMs. */
+  backoff?: BackoffPolicy;
   onStatus(s: LoopStatus): void;
   event(e: SyncEvent): void;
   /** A failure of the whole poll (not of one record), reported once until it changes. */
@@ -169,9 +170,9 @@ export class SyncLoop {
     this.timer.unref?.();
   }
 
+  /** The plain step, without jitter: one poller per büro+ server has nobody to spread out from. */
   private retryDelay(): number {
-    const b = this.o.backoff ?? { initialMs: 1000, maxMs: Math.max(60_000, this.o.intervalMs) };
-    return Math.min(b.maxMs, b.initialMs * 2 ** Math.max(0, this.failures - 1));
+    return backoffStep(this.failures, this.o.backoff ?? { baseMs: 1000, maxMs: Math.max(60_000, this.o.intervalMs) });
   }
 
   /** Runs one poll; returns undefined when it failed (the failure is reported). */

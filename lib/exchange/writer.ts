@@ -3,7 +3,7 @@ import type { SyncEvent } from '../log/events';
 import type { StateDb } from '../state/db';
 import { IdMap, normalise, type IdMapEntry } from '../state/id-map';
 import { WriteQueue, type QueuedChange } from '../state/write-queue';
-import { backoffDelay, hintedDelay, systemClock, DEFAULT_BACKOFF, type BackoffPolicy, type Clock } from './backoff';
+import { backoffDelay, hintedDelay, systemClock, DEFAULT_BACKOFF, type BackoffPolicy, type Clock } from '../net/retry';
 import { changedFields, contentHash, fieldHashes, mergeHashes, type FieldHashes } from './content';
 import { ExchangeCode, ExchangeError } from './errors';
 import type { ItemByKind, ItemKind, WriterMessage } from './model';

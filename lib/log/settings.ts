@@ -5,6 +5,7 @@
  * here (the reference flow takes SYNC_LOG_FILE and SYNC_LOG_TRANSFERS that way).
  */
 import path from 'node:path';
+import { isUnresolvedVariable } from '../env';
 import { isLanguage, type Language } from './catalogue';
 
 export interface LogSettings {
@@ -49,9 +50,7 @@ const MB = 1024 * 1024;
 
 /** Empty, or an environment variable reference that Node-RED could not resolve. */
 function isUnset(v: unknown): boolean {
-  if (v === undefined || v === null) return true;
-  const s = String(v).trim();
-  return s === '' || /^\$\{[^}]*\}$/.test(s) || /^\$\([^)]*\)$/.test(s);
+  return v === undefined || v === null || String(v).trim() === '' || isUnresolvedVariable(v);
 }
 
 export function parseBoolean(v: unknown): boolean | undefined {

@@ -4,6 +4,7 @@
  * marked "assumed" below are not published by microtech at all. Each can be changed, so a
  * büro+ whose names differ needs no code change.
  */
+import { isUnresolvedVariable } from '../env';
 import { SyncError } from '../errors';
 import type { Appointment } from '../exchange/model';
 import { checkOverrides, type FieldOverride, type OverrideEvaluator } from './overrides';
@@ -224,7 +225,7 @@ function mergeFields(partial: DeepPartial<BueroFields> | undefined): BueroFields
 
 /** Reads a boolean setting from a flow property: true/false, also as text (env vars are text). */
 export function settingBoolean(value: unknown, field: string, fallback: boolean): boolean {
-  if (value === undefined || value === null || value === '' || isUnsetVariable(String(value).trim())) return fallback;
+  if (value === undefined || value === null || value === '' || isUnresolvedVariable(value)) return fallback;
   if (typeof value === 'boolean') return value;
   const s = String(value).trim().toLowerCase();
   if (['true', '1', 'yes', 'ja', 'on'].includes(s)) return true;
@@ -272,14 +273,10 @@ export interface FlowSettings {
  * Node-RED leaves `${NAME}` as it is when the variable is not set; such a setting, like an empty
  * one, takes the default (the reference flow names optional variables).
  */
-function isUnsetVariable(s: string): boolean {
-  return /^\$\{[^}]+\}$/.test(s);
-}
-
 function textSetting(value: unknown, fallback: string): string {
   if (value === undefined || value === null) return fallback;
   const s = String(value).trim();
-  return s === '' || isUnsetVariable(s) ? fallback : s;
+  return s === '' || isUnresolvedVariable(s) ? fallback : s;
 }
 
 /** Settings from the edit dialog's values: empty fields take the defaults. */

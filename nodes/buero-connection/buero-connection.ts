@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { BueroConnection, resolveSettings } from '../../lib/buero/connection';
 import { DEFAULT_FIELDS } from '../../lib/buero/fields';
+import { nodeRedLookup } from '../../lib/env';
 import { SyncError, toError } from '../../lib/errors';
 import { acquireStateDb, releaseStateDb } from '../../lib/state/shared-db';
 import { upgradeConfig } from '../shared/config-version';
@@ -60,7 +61,7 @@ export = function (RED: NodeAPI) {
         scope: config.scope,
         staticToken: creds.staticToken,
         fields: config.fields,
-      });
+      }, nodeRedLookup((name) => RED.util.getSetting(node, name)));
       const db = acquireStateDb(node.stateFile);
       acquired = true;
       node.connection = new BueroConnection(settings, { db, connectionId: node.id });

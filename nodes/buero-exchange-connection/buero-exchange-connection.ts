@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { ExchangeConnection, expandVariables, type ConnectionSettings } from '../../lib/exchange/connection';
-import { testConnection } from '../../lib/exchange/connection-test';
+import { expandVariables, nodeRedLookup } from '../../lib/env';
+import { ExchangeConnection, type ConnectionSettings } from '../../lib/exchange/connection/exchange-connection';
+import { testConnection } from '../../lib/exchange/connection/test-connection';
 import { registerSecret } from '../../lib/log/redact';
 import { upgradeConfig } from '../shared/config-version';
 
@@ -39,19 +40,10 @@ const UNCHANGED = '__PWRD__';
 
 export = function (RED: NodeAPI) {
   // ${NAME} from Node-RED's environment (flow, group, global env) or the process environment.
-  const lookup = (node: Node | undefined) => (name: string): string | undefined => {
-    let value: unknown;
-    try {
-      value = node ? RED.util.getSetting(node, name) : undefined;
-    } catch {
-      value = undefined;
-    }
-    if (value === undefined || value === null || value === '') value = process.env[name];
-    return value === undefined || value === null ? undefined : String(value);
-  };
+  const lookup = (node: Node | undefined) => nodeRedLookup(node && ((name) => RED.util.getSetting(node, name)));
 
   function toSettings(config: ConnectionConfig, creds: ConnectionCredentials, node?: Node): ConnectionSettings {
-    const env = (v: string | undefined) => expandVariables(v, lookup(node))?.trim() || undefined;
+    const env = (v: string | undefined) => expandVariables(v, lookup(node)).trim() || undefined;
     return {
       deployment: env(config.deployment) === 'online' ? 'online' : 'onprem',
       host: env(config.host),

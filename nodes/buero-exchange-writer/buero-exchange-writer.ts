@@ -6,7 +6,7 @@ import { GraphTransport } from '../../lib/exchange/graph/transport';
 import { ExchangeWriter, type WriteOutcome } from '../../lib/exchange/writer';
 import { EVENT_TOPIC, type SyncEvent } from '../../lib/log/events';
 import { acquireStateDb, releaseStateDb } from '../../lib/state/shared-db';
-import type { ExchangeConnection } from '../../lib/exchange/connection';
+import type { ExchangeConnection } from '../../lib/exchange/connection/exchange-connection';
 import { upgradeConfig } from '../shared/config-version';
 import { wholeNumberWithin } from '../shared/number-settings';
 import { bueroConnectionsElsewhere, stateFilePath } from '../shared/state-file';

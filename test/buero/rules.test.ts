@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import type { SyncUser } from '../../lib/buero/change';
-import { expandEnv, resolveSettings } from '../../lib/buero/connection';
+import { expandSetting, resolveSettings } from '../../lib/buero/connection';
 import { addTrigger, ContactTriggers, planContacts, postalOf } from '../../lib/buero/contacts';
 import { DEFAULT_FIELDS, resolveFieldMap, unknownFieldError } from '../../lib/buero/fields';
 import { createPkce } from '../../lib/buero/oauth';
 import { calendarTargets, participantsOf, removedTargets } from '../../lib/buero/targets';
 import { diffUsers, syncedUsers } from '../../lib/buero/users';
+import { lookupIn } from '../../lib/env';
 import { SyncError } from '../../lib/errors';
 
 const fields = resolveFieldMap({});
@@ -120,24 +121,24 @@ describe('büro+ rules', function () {
       assert.throws(() => resolveFieldMap({ users: { mailbox: 'fld Exch' } }), /users\.mailbox/);
     });
     it('expands ${ENV} anywhere in a value; an unset variable means the default, or an error naming it for a required setting', function () {
-      assert.equal(expandEnv('https://${HOST}:8443/graphql', { HOST: 'buero.local' }, 'endpoint URL'), 'https://buero.local:8443/graphql');
-      assert.equal(expandEnv('${BUERO_CA_FILE}', {}, 'CA certificate'), '');
-      assert.throws(() => expandEnv('${NOPE}', {}, 'endpoint URL', true), /NOPE.*endpoint URL/);
-      assert.throws(() => resolveSettings({ endpoint: '${BUERO_URL}', mandant: '1', staticToken: 't' }, {}), /BUERO_URL.*endpoint URL/);
-      assert.throws(() => resolveSettings({ endpoint: 'https://b.local/graphql', mandant: '${BUERO_MANDANT}', staticToken: 't' }, {}), /BUERO_MANDANT.*Mandant/);
+      assert.equal(expandSetting('https://${HOST}:8443/graphql', lookupIn({ HOST: 'buero.local' }), 'endpoint URL'), 'https://buero.local:8443/graphql');
+      assert.equal(expandSetting('${BUERO_CA_FILE}', lookupIn({}), 'CA certificate'), '');
+      assert.throws(() => expandSetting('${NOPE}', lookupIn({}), 'endpoint URL', true), /NOPE.*endpoint URL/);
+      assert.throws(() => resolveSettings({ endpoint: '${BUERO_URL}', mandant: '1', staticToken: 't' }, lookupIn({})), /BUERO_URL.*endpoint URL/);
+      assert.throws(() => resolveSettings({ endpoint: 'https://b.local/graphql', mandant: '${BUERO_MANDANT}', staticToken: 't' }, lookupIn({})), /BUERO_MANDANT.*Mandant/);
     });
     it('an open auth setting (unset ${BUERO_AUTH}) means static with only a token, OAuth with a client ID', function () {
       const base = { endpoint: 'https://b.local/graphql', mandant: '1', auth: '${BUERO_AUTH}' };
-      assert.equal(resolveSettings({ ...base, staticToken: '${BUERO_TOKEN}', clientId: '${BUERO_CLIENT_ID}' }, { BUERO_TOKEN: 'abc' }).auth, 'static');
-      assert.equal(resolveSettings({ ...base, staticToken: '${BUERO_TOKEN}', clientId: '${BUERO_CLIENT_ID}' }, { BUERO_CLIENT_ID: 'app' }).auth, 'oauth');
-      assert.equal(resolveSettings({ ...base, staticToken: '${BUERO_TOKEN}', clientId: '${BUERO_CLIENT_ID}' }, { BUERO_AUTH: 'oauth', BUERO_TOKEN: 'abc', BUERO_CLIENT_ID: 'app' }).auth, 'oauth');
+      assert.equal(resolveSettings({ ...base, staticToken: '${BUERO_TOKEN}', clientId: '${BUERO_CLIENT_ID}' }, lookupIn({ BUERO_TOKEN: 'abc' })).auth, 'static');
+      assert.equal(resolveSettings({ ...base, staticToken: '${BUERO_TOKEN}', clientId: '${BUERO_CLIENT_ID}' }, lookupIn({ BUERO_CLIENT_ID: 'app' })).auth, 'oauth');
+      assert.equal(resolveSettings({ ...base, staticToken: '${BUERO_TOKEN}', clientId: '${BUERO_CLIENT_ID}' }, lookupIn({ BUERO_AUTH: 'oauth', BUERO_TOKEN: 'abc', BUERO_CLIENT_ID: 'app' })).auth, 'oauth');
     });
     it('checks endpoint, Mandant and the credentials the sign-in needs', function () {
       const base = { endpoint: 'https://b.local/graphql', mandant: '1', auth: 'static' as const, staticToken: '${TOKEN}' };
-      assert.equal(resolveSettings(base, { TOKEN: 'abc' }).staticToken, 'abc');
-      assert.throws(() => resolveSettings({ ...base, mandant: 'eins' }, { TOKEN: 'x' }), /Mandant/);
-      assert.throws(() => resolveSettings({ ...base, endpoint: 'buero.local' }, { TOKEN: 'x' }), /endpoint URL/);
-      assert.throws(() => resolveSettings({ ...base, auth: 'oauth' }, { TOKEN: 'x' }), /client ID/);
+      assert.equal(resolveSettings(base, lookupIn({ TOKEN: 'abc' })).staticToken, 'abc');
+      assert.throws(() => resolveSettings({ ...base, mandant: 'eins' }, lookupIn({ TOKEN: 'x' })), /Mandant/);
+      assert.throws(() => resolveSettings({ ...base, endpoint: 'buero.local' }, lookupIn({ TOKEN: 'x' })), /endpoint URL/);
+      assert.throws(() => resolveSettings({ ...base, auth: 'oauth' }, lookupIn({ TOKEN: 'x' })), /client ID/);
     });
   });
 

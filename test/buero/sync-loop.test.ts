@@ -37,7 +37,7 @@ describe('büro+ sync loop: polling, outages, pause and sync-now (simulator over
       intervalMs: 40,
       autoSync,
       deletionEvery: 2,
-      backoff: { initialMs: 20, maxMs: 80 },
+      backoff: { baseMs: 20, maxMs: 80 },
       onStatus: (s) => statuses.push(s),
       event: (e) => events.push(e),
       error: (e) => errors.push(e),

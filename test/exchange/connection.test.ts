@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ExchangeConnection, expandVariables, resolveEwsUrl, type ConnectionSettings } from '../../lib/exchange/connection';
-import { testConnection } from '../../lib/exchange/connection-test';
+import { ExchangeConnection, resolveEwsUrl, type ConnectionSettings } from '../../lib/exchange/connection/exchange-connection';
+import { testConnection } from '../../lib/exchange/connection/test-connection';
 import type { EwsSimulator } from '../../sandbox/ews';
 import { ANNA, NO_RIGHTS, SERVICE, assertCleanTraffic, onPrem, startSim } from './ews-support';
 
@@ -35,13 +35,6 @@ describe('Exchange connection settings', function () {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ca-')), 'ca.pem');
     fs.writeFileSync(file, 'not a certificate');
     assert.throws(() => new ExchangeConnection({ deployment: 'onprem', host: 'x.local', user: 'u', password: 'p', caFile: file }), /no PEM certificate/);
-  });
-
-  it('replaces ${NAME} with environment values', function () {
-    const env: Record<string, string> = { EXCHANGE_CLIENT_SECRET: 's3cr3t', HOST: 'mail' };
-    assert.equal(expandVariables('${EXCHANGE_CLIENT_SECRET}', (n) => env[n]), 's3cr3t');
-    assert.equal(expandVariables('https://${HOST}.firma.de/${MISSING}x', (n) => env[n]), 'https://mail.firma.de/x');
-    assert.equal(expandVariables('plain', () => 'never'), 'plain');
   });
 });
 

@@ -1,7 +1,7 @@
 // A writer process that dies by SIGKILL at a chosen moment of a create, for crash-safety.test.ts:
 // CRASH=after-create: Exchange has created the item, the answer is in, nothing is recorded yet;
 // CRASH=before-create: the create is recorded as pending, the request never leaves.
-import { ExchangeConnection } from '../../lib/exchange/connection';
+import { ExchangeConnection } from '../../lib/exchange/connection/exchange-connection';
 import { EwsTransport } from '../../lib/exchange/ews/transport';
 import type { ItemKind } from '../../lib/exchange/model';
 import type { CreateRequest, ItemResult } from '../../lib/exchange/transport';

@@ -1,7 +1,7 @@
 // Set-up for the writer's integration tests: the sandbox's EWS simulator over real HTTP(S),
 // the real ews-javascript-api through the EWS transport, a real SQLite state file.
 import assert from 'node:assert/strict';
-import { ExchangeConnection, type ConnectionSettings } from '../../lib/exchange/connection';
+import { ExchangeConnection, type ConnectionSettings } from '../../lib/exchange/connection/exchange-connection';
 import { EwsTransport } from '../../lib/exchange/ews/transport';
 import { ExchangeWriter, type WriteOutcome, type WriterOptions } from '../../lib/exchange/writer';
 import type { WriterMessage } from '../../lib/exchange/model';

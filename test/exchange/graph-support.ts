@@ -1,7 +1,7 @@
 // Set-up for tests that run the writer over both transports: the sandbox's token server, the
 // EWS simulator and the Graph simulator on ONE mailbox store (as Exchange Online serves one
 // mailbox through both APIs), real ews-javascript-api, real msal-node, real SQLite.
-import { ExchangeConnection, type ConnectionSettings } from '../../lib/exchange/connection';
+import { ExchangeConnection, type ConnectionSettings } from '../../lib/exchange/connection/exchange-connection';
 import { EwsTransport } from '../../lib/exchange/ews/transport';
 import { GraphTransport } from '../../lib/exchange/graph/transport';
 import type { Transport } from '../../lib/exchange/transport';

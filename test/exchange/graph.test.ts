@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { testConnection } from '../../lib/exchange/connection-test';
-import { ExchangeConnection, resolveApi } from '../../lib/exchange/connection';
+import { testConnection } from '../../lib/exchange/connection/test-connection';
+import { ExchangeConnection, resolveApi } from '../../lib/exchange/connection/exchange-connection';
 import { dateTimeIn, recurrence } from '../../lib/exchange/graph/items';
 import { ANNA } from './ews-support';
 import { NO_TASKS_APP, itemsWithKey, rig, startExchange, transportFor, type Exchange, type Rig } from './graph-support';

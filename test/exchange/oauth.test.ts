@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
-import type { ConnectionSettings } from '../../lib/exchange/connection';
+import type { ConnectionSettings } from '../../lib/exchange/connection/exchange-connection';
 import { startAadSimulator, type AadSimulator } from '../../sandbox/aad';
 import type { EwsSimulator } from '../../sandbox/ews';
 import { ANNA, assertCleanTraffic, harness, only, startSim, until, type Harness } from './ews-support';

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { backoffDelay, hintedDelay } from '../../lib/exchange/backoff';
 import { changedFields, contentHash, fieldHashes, mergeHashes } from '../../lib/exchange/content';
 import { stripNonXmlChars, xmlText } from '../../lib/exchange/ews/escape';
 import { occurrenceDates, occurrenceIndex } from '../../lib/exchange/occurrences';
@@ -44,18 +43,6 @@ describe('writer building blocks (pure functions)', function () {
       const merged = mergeHashes(before, after, ['subject']);
       assert.equal(merged.subject, after.subject);
       assert.equal(merged.body, before.body);
-    });
-  });
-
-  describe('backoff', function () {
-    it('doubles per failure, half of it random, capped', function () {
-      const policy = { baseMs: 1000, maxMs: 8000 };
-      assert.deepEqual([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, () => 0, policy)), [500, 1000, 2000, 4000, 4000, 4000]);
-      assert.deepEqual([1, 2, 3, 4, 5].map((n) => backoffDelay(n, () => 1, policy)), [1000, 2000, 4000, 8000, 8000]);
-    });
-    it('waits at least the server hint', function () {
-      assert.equal(hintedDelay(30_000, () => 0), 30_000);
-      assert.equal(hintedDelay(30_000, () => 1), 33_000);
     });
   });
 

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import FakeTimers from '@sinonjs/fake-timers';
 import { openStateDb, type StateDb } from '../../lib/state/db';
-import type { Clock } from '../../lib/exchange/backoff';
+import type { Clock } from '../../lib/net/retry';
 import type { Appointment, Contact, Task, WriterMessage } from '../../lib/exchange/model';
 
 export function tempStateFile(): { file: string; dir: string; cleanup(): void } {

@@ -7,6 +7,7 @@ import { type Sim, startSim, tempDir, until } from '../buero/support/harness';
 const connectionNode = require('../../nodes/buero-connection/buero-connection');
 const changesNode = require('../../nodes/buero-changes/buero-changes');
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+const globalConfigNode = require('@node-red/nodes/core/common/91-global-config.js');
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Node-RED messages are free-form; the assertions say what they hold
 type Msg = Record<string, any>;
@@ -139,5 +140,26 @@ describe('buero-connection node (Node-RED admin routes, büro+ simulator over HT
     process.env.BUERO_MANDANT_ONE = '1';
     await load({ auth: 'static', endpoint: '${BUERO_SIM}/graphql', mandant: '${BUERO_MANDANT_ONE}' }, { staticToken: '${BUERO_TOKEN}' });
     await until(() => statuses.at(-1) === 'buero-changes.status.idle', 'the sync with settings from the environment');
+  });
+
+  it('settings take Node-RED\'s own environment variables (global and flow), inside a text and in a credential, as the Exchange connection does', async function () {
+    for (const name of ['BUERO_NR_URL', 'BUERO_NR_TOKEN', 'BUERO_NR_MANDANT']) delete process.env[name];
+    const env = (vars: Record<string, string>) => Object.entries(vars).map(([name, value]) => ({ name, value, type: 'str' }));
+    // Global environment variables (Node-RED's global configuration node) for a connection outside any flow.
+    await helper.load([connectionNode, changesNode, globalConfigNode], [
+      { id: 'gc', type: 'global-config', env: env({ BUERO_NR_URL: sim.baseUrl, BUERO_NR_TOKEN: sim.staticToken as string, BUERO_NR_MANDANT: '1' }) },
+      { id: 'tab', type: 'tab', label: 'sync' },
+      { id: 'conn', type: 'buero-connection', endpoint: '${BUERO_NR_URL}/graphql', mandant: '${BUERO_NR_MANDANT}', auth: 'static', stateFile, fields: {} },
+      { id: 'chg', z: 'tab', type: 'buero-changes', connection: 'conn', appointments: true, tasks: false, contacts: false, interval: 0.05, autoSync: true, deletionEvery: 4, pageSize: 500, wires: [[], []] },
+    ], { conn: { staticToken: '${BUERO_NR_TOKEN}' } });
+    await until(() => statuses.at(-1) === 'buero-changes.status.idle', 'the sync with settings from the global environment variables');
+    await helper.unload();
+    // A flow's environment variables for a connection that belongs to that flow.
+    await helper.load([connectionNode, changesNode], [
+      { id: 'tab', type: 'tab', label: 'sync', env: env({ BUERO_NR_URL: sim.baseUrl, BUERO_NR_TOKEN: sim.staticToken as string }) },
+      { id: 'conn', z: 'tab', type: 'buero-connection', endpoint: '${BUERO_NR_URL}/graphql', mandant: '1', auth: 'static', stateFile, fields: {} },
+      { id: 'chg', z: 'tab', type: 'buero-changes', connection: 'conn', appointments: true, tasks: false, contacts: false, interval: 0.05, autoSync: true, deletionEvery: 4, pageSize: 500, wires: [[], []] },
+    ], { conn: { staticToken: '${BUERO_NR_TOKEN}' } });
+    await until(() => statuses.at(-1) === 'buero-changes.status.idle', 'the sync with settings from the flow\'s environment variables');
   });
 });

@@ -3,7 +3,7 @@ import { Random } from '../../sandbox/data/random';
 import { FULL, Ledger, scenarioSeed, sleep, startRig, waitFor, type Rig } from './support';
 
 // The writer's backoff after a failed request: 1 s, doubling, at most 5 minutes, "equal jitter"
-// (lib/exchange/backoff.ts DEFAULT_BACKOFF). After an outage of OUTAGE_MS the next try comes at
+// (lib/net/retry.ts DEFAULT_BACKOFF). After an outage of OUTAGE_MS the next try comes at
 // most about as long again later (the last wait started before Exchange was back).
 const OUTAGE_MS = FULL ? 120_000 : 20_000;
 

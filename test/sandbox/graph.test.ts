@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ExchangeConnection } from '../../lib/exchange/connection';
+import { ExchangeConnection } from '../../lib/exchange/connection/exchange-connection';
 import { ANNA } from '../exchange/ews-support';
 import { NO_TASKS_APP, startExchange, type Exchange } from '../exchange/graph-support';
 

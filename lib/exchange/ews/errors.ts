@@ -1,7 +1,7 @@
 import * as ews from 'ews-javascript-api';
 import { toError } from '../../errors';
 import { ExchangeCode, ExchangeError, type ErrorScope } from '../errors';
-import { describeNetworkError, hostOf } from '../net-errors';
+import { describeNetworkError, hostOf } from '../connection/network-errors';
 
 /**
  * ews-javascript-api rejects with objects that are not Errors (SoapFaultDetails,

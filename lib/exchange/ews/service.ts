@@ -3,7 +3,8 @@ import https from 'node:https';
 import * as ews from 'ews-javascript-api';
 import { XhrApi } from '@ewsjs/xhr';
 import { createType1Message, createType3Message, decodeType2Message } from '@ewsjs/ntlm-client';
-import type { ExchangeConnection } from '../connection';
+import { retryAfterMs } from '../../net/retry';
+import type { ExchangeConnection } from '../connection/exchange-connection';
 import { ExchangeError } from '../errors';
 import { toExchangeError, type HttpFailure } from './errors';
 import { xmlText } from './escape';
@@ -104,23 +105,13 @@ function harmless(wire: WireError, status: number | undefined): object {
 }
 
 function describeWireError(wire: WireError, status: number | undefined): HttpFailure {
-  const headers = wire?.headers ?? {};
-  const retryAfter = headers['retry-after'] ?? headers['Retry-After'];
   return {
     status,
     message: wire?.message ?? '',
     bodyStart: (wire?.responseText ?? '').slice(0, 500),
-    retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter),
+    retryAfterMs: retryAfterMs(wire?.headers ?? {}),
     error: status ? undefined : wire,
   };
-}
-
-/** Retry-After: seconds or an HTTP date (RFC 9110 § 10.2.3). */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 /**

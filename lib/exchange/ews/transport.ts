@@ -1,4 +1,4 @@
-import type { ExchangeConnection } from '../connection';
+import type { ExchangeConnection } from '../connection/exchange-connection';
 import type { ForeignId } from '../item-ids';
 import type { ItemKind } from '../model';
 import type { CreateRequest, DeleteRequest, DeleteResult, FindResult, ItemRef, ItemResult, Transport, UpdateRequest } from '../transport';

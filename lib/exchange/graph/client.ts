@@ -1,8 +1,7 @@
-import http from 'node:http';
-import https from 'node:https';
-import { GRAPH_SCOPE, type ExchangeConnection } from '../connection';
+import { HttpsClient } from '../../net/https';
+import { GRAPH_SCOPE, type ExchangeConnection } from '../connection/exchange-connection';
+import { describeNetworkError } from '../connection/network-errors';
 import { ExchangeCode, ExchangeError } from '../errors';
-import { describeNetworkError } from '../net-errors';
 import { responseError, type GraphResponse } from './errors';
 
 /**
@@ -43,14 +42,14 @@ class Gate {
 
 export class GraphClient {
   readonly baseUrl: string;
-  private readonly agent: https.Agent;
+  private readonly http: HttpsClient;
   private readonly gates = new Map<string, Gate>();
   /** HTTP requests sent (a $batch counts once); for tests and the benchmark. */
   requests = 0;
 
   constructor(private readonly connection: ExchangeConnection, private readonly perMailbox = MAX_PER_MAILBOX) {
     this.baseUrl = connection.graphUrl;
-    this.agent = new https.Agent({ ca: connection.ca, keepAlive: true, maxSockets: 32 });
+    this.http = new HttpsClient({ ca: connection.ca, timeoutMs: connection.requestTimeoutMs, maxSockets: 32 });
   }
 
   /** The path of a mailbox: `/users/anna.meier%40firma.de`. */
@@ -110,7 +109,7 @@ export class GraphClient {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.http.close();
   }
 
   private gate(mailbox: string): Gate {
@@ -156,47 +155,16 @@ export class GraphClient {
     return res;
   }
 
-  private wire(method: string, url: string, body: unknown, token: string): Promise<GraphResponse> {
+  private async wire(method: string, url: string, body: unknown, token: string): Promise<GraphResponse> {
     this.requests++;
-    const target = new URL(url);
-    const text = body === undefined ? undefined : JSON.stringify(body);
-    return new Promise<GraphResponse>((resolve, reject) => {
-      const lib = target.protocol === 'http:' ? http : https;
-      const req = lib.request(target, {
-        method,
-        agent: target.protocol === 'http:' ? undefined : this.agent,
-        timeout: this.connection.requestTimeoutMs,
-        headers: {
-          Authorization: `Bearer ${token}`,
-          Accept: 'application/json',
-          ...(text !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) } : {}),
-        },
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const raw = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = raw;
-          try {
-            parsed = raw ? JSON.parse(raw) : undefined;
-          } catch {
-            // A proxy's HTML page: keep the text.
-          }
-          const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-          resolve({ status: res.statusCode ?? 0, headers, body: parsed });
-        });
-      });
-      req.on('timeout', () => req.destroy(Object.assign(new Error(`timeout after ${this.connection.requestTimeoutMs} ms`), { code: 'ETIMEDOUT' })));
-      req.on('error', reject);
-      if (text !== undefined) req.write(text);
-      req.end();
-    }).catch((err: unknown) => {
+    try {
+      const answer = await this.http.requestJson(url, { method, headers: { authorization: `Bearer ${token}` }, json: body });
+      return { status: answer.status, headers: answer.headers, body: answer.body };
+    } catch (err) {
       throw describeNetworkError(err, url) ?? new ExchangeError(ExchangeCode.unavailable, `Microsoft Graph request failed: ${String((err as Error)?.message ?? err)}`, {
         scope: 'endpoint', retryable: true, ambiguous: true, cause: err,
       });
-    });
+    }
   }
 }
 

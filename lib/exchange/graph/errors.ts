@@ -1,3 +1,4 @@
+import { retryAfterMs } from '../../net/retry';
 import { ExchangeCode, ExchangeError, type ErrorScope } from '../errors';
 
 /**
@@ -16,15 +17,6 @@ export interface GraphResponse {
 export function graphErrorOf(body: unknown): { code: string; message: string } {
   const e = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
   return { code: typeof e?.code === 'string' ? e.code : '', message: typeof e?.message === 'string' ? e.message : '' };
-}
-
-/** Retry-After: seconds or an HTTP date (RFC 9110 § 10.2.3). */
-export function retryAfterMs(headers: Record<string, string>, now = Date.now()): number | undefined {
-  const value = headers['retry-after'] ?? headers['Retry-After'];
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 interface Rule {

@@ -1,4 +1,4 @@
-import { GRAPH_ROLES, GRAPH_SCOPE, type ExchangeConnection } from '../connection';
+import { GRAPH_ROLES, GRAPH_SCOPE, type ExchangeConnection } from '../connection/exchange-connection';
 import { ExchangeError } from '../errors';
 import type { ItemKind } from '../model';
 import { GraphClient } from './client';

@@ -1,4 +1,4 @@
-import { ExchangeCode, ExchangeError } from './errors';
+import { ExchangeCode, ExchangeError } from '../errors';
 
 /**
  * Network failures in words an administrator can act on: the name does not resolve (DNS), the

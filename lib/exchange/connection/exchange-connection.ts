@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import type { INetworkModule } from '@azure/msal-node';
-import { ExchangeCode, ExchangeError } from './errors';
-import { createNetworkClient } from './https';
+import { ExchangeCode, ExchangeError } from '../errors';
+import { createNetworkClient } from './msal-network';
 import { DEFAULT_AUTHORITY_HOST, TokenSource } from './oauth';
-import { isIanaZone } from './validate';
+import { isIanaZone } from '../validate';
 
 /**
  * Where and how to reach Exchange: the settings of the `buero-exchange-connection` config node
@@ -189,13 +189,4 @@ function readCa(s: ConnectionSettings): string | undefined {
     throw configError('caFile', `The CA certificate file ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----).`);
   }
   return pem;
-}
-
-/**
- * Replaces `${NAME}` in a setting with the value of an environment variable (Node-RED's env
- * lookup or the process environment), so a flow carries no secret. Unknown names become ''.
- */
-export function expandVariables(value: string | undefined, lookup: (name: string) => string | undefined): string | undefined {
-  if (value === undefined || value === null) return value;
-  return String(value).replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => lookup(name) ?? '');
 }

@@ -1,6 +1,6 @@
 import { ConfidentialClientApplication, LogLevel, type INetworkModule } from '@azure/msal-node';
-import { ExchangeCode, ExchangeError } from './errors';
-import { describeNetworkError } from './net-errors';
+import { ExchangeCode, ExchangeError } from '../errors';
+import { describeNetworkError } from './network-errors';
 
 /**
  * OAuth 2.0 client credentials for Exchange Online through @azure/msal-node: one token shared

@@ -1,10 +1,10 @@
 import dns from 'node:dns/promises';
 import net from 'node:net';
 import * as ews from 'ews-javascript-api';
-import { ExchangeConnection, type ConnectionSettings } from './connection';
-import { ExchangeCode, ExchangeError } from './errors';
-import { ewsCall } from './ews/service';
-import { probeGraph } from './graph/probe';
+import { ExchangeConnection, type ConnectionSettings } from './exchange-connection';
+import { ExchangeCode, ExchangeError } from '../errors';
+import { ewsCall } from '../ews/service';
+import { probeGraph } from '../graph/probe';
 
 /**
  * "Test connection" in the connection's edit dialog: reaches Exchange the way the writer
