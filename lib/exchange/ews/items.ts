@@ -1,7 +1,7 @@
 import * as ews from 'ews-javascript-api';
 import { ExchangeCode, ExchangeError } from '../errors';
 import type { Appointment, Body, Contact, ItemKind, Recurrence, Task, Weekday } from '../model';
-import { KEY_PROPERTY } from '../transport';
+import { KEY_PROPERTY } from '../key';
 import { startOfDay } from '../../time';
 import { xmlText, xmlTexts } from './escape';
 

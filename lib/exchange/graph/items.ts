@@ -1,5 +1,5 @@
 import type { Appointment, Body, Contact, ItemKind, Recurrence, Task } from '../model';
-import { KEY_PROPERTY } from '../transport';
+import { KEY_PROPERTY } from '../key';
 import { formatDate, localOf, zonedToInstant } from '../../time';
 
 /**
