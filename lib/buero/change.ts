@@ -61,13 +61,3 @@ export interface BueroChangeMessage {
   payload: BueroChange;
   ack?: AckToken;
 }
-
-/**
- * The writer key of one record's copy in one mailbox (the writer's `key`, stored in the
- * Exchange item's extended property): Mandant, table, record id, and the mailbox owner's user
- * number (or the mailbox address for a listed mailbox).
- */
-export function writerKey(change: Pick<BueroChange, 'mandant' | 'table' | 'id'>, target: ChangeTarget): string {
-  const owner = target.user ? String(target.user.nr) : target.mailbox.toLowerCase();
-  return `buero:${change.mandant}:${change.table}:${change.id}:${owner}`;
-}

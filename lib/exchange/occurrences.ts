@@ -1,10 +1,16 @@
+import { ExchangeCode, ExchangeError } from './errors';
 import type { Recurrence, Weekday } from './model';
+import type { ItemRef, ItemResult } from './transport';
 
 /**
- * The dates of a series' occurrences, from its pattern (pure, on calendar dates in the item's
- * zone). EWS deletes one occurrence by its position in the series (OccurrenceItemId
- * InstanceIndex, 1-based, deleted occurrences counted), so the writer needs the position of
- * each deleted date.
+ * A series' deleted occurrences, the part EWS and Graph share:
+ * - the dates of a series' occurrences, from its pattern (pure, on calendar dates in the
+ *   item's zone). EWS deletes one occurrence by its position in the series (OccurrenceItemId
+ *   InstanceIndex, 1-based, deleted occurrences counted), Graph by the instance on that date;
+ * - the check that each deleted date is an occurrence, before anything is sent;
+ * - the clean-up after a series is written: delete its occurrences, read the master's
+ *   ChangeKey / etag again, report a series not fully cleaned up as incomplete. Each
+ *   transport brings only its own two requests (ews/create.ts, graph/occurrences.ts).
  */
 
 const WEEKDAYS: Weekday[] = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
@@ -90,4 +96,68 @@ export function occurrenceIndex(r: Recurrence, date: string): number | undefined
     if (d === date) return i;
   }
   return undefined;
+}
+
+/** A deleted occurrence: its date, and its 1-based position in the series. */
+export interface DeletedOccurrence {
+  date: string;
+  index: number;
+}
+
+/** The deleted occurrences of a series; a date that is no occurrence rejects the item, naming the field. */
+export function deletedOccurrences(r: Recurrence, key: string): DeletedOccurrence[] {
+  return (r.deletedOccurrences ?? []).map((date, i) => {
+    const index = occurrenceIndex(r, date);
+    if (index === undefined) {
+      throw new ExchangeError(ExchangeCode.itemRejected,
+        `${key}: item.recurrence.deletedOccurrences[${i}] ${date} is not an occurrence of the series`,
+        { record: key, field: `item.recurrence.deletedOccurrences[${i}]` });
+    }
+    return { date, index };
+  });
+}
+
+/** A series just written: its position in the batch, and the occurrences it must lose. */
+export interface WrittenSeries {
+  index: number;
+  deleted: DeletedOccurrence[];
+}
+
+/** A transport's own requests for the clean-up of series `S`. */
+export interface OccurrenceRequests<S extends WrittenSeries> {
+  /** Deletes each series' occurrences (an occurrence already gone counts); per series, whether all are gone. */
+  deleteOccurrences(series: S[], masters: ItemRef[]): Promise<boolean[]>;
+  /** The masters' current ChangeKey / etag (deleting an occurrence changes the master). */
+  readRefs(masters: ItemRef[], keys: string[]): Promise<ItemResult[]>;
+}
+
+/**
+ * Deletes the deleted occurrences of the series just written (those written successfully),
+ * then re-reads their masters' refs into `results`. A series whose occurrences could not all
+ * be deleted is reported as incomplete: the writer writes its recurrence again later.
+ */
+export async function removeDeletedOccurrences<S extends WrittenSeries>(results: (ItemResult | undefined)[], keys: string[], series: S[],
+  requests: OccurrenceRequests<S>): Promise<void> {
+  const todo = series.filter((s) => s.deleted.length > 0 && results[s.index]?.ok);
+  if (todo.length === 0) return;
+  const masters = todo.map((s) => (results[s.index] as Extract<ItemResult, { ok: true }>).ref);
+  let done: boolean[];
+  try {
+    done = await requests.deleteOccurrences(todo, masters);
+  } catch {
+    done = todo.map(() => false);
+  }
+  try {
+    const fresh = await requests.readRefs(masters, todo.map((s) => keys[s.index]));
+    todo.forEach((s, i) => {
+      const f = fresh[i];
+      if (f.ok) results[s.index] = { ok: true, ref: f.ref };
+    });
+  } catch {
+    // The old ref stays: EWS re-reads the ChangeKey on a conflict, Graph sends no If-Match.
+  }
+  todo.forEach((s, i) => {
+    const r = results[s.index];
+    if (!done[i] && r?.ok) results[s.index] = { ...r, incomplete: ['recurrence'] };
+  });
 }

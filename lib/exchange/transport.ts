@@ -77,11 +77,3 @@ export interface Transport {
   /** Lets in-flight requests finish; no new ones after. */
   close?(): Promise<void>;
 }
-
-/** The name and GUID of the extended property that carries the writer key (issue 9: shared by EWS and Graph). */
-export const KEY_PROPERTY = {
-  /** PS_PUBLIC_STRINGS, MS-OXPROPS 1.3.2. */
-  propertySetId: '00020329-0000-0000-C000-000000000046',
-  name: 'BueroSyncKey',
-  type: 'String',
-} as const;

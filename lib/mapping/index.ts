@@ -6,8 +6,9 @@
  * (empty subject, over-long subject, invalid e-mail, control characters) come back as
  * warnings, which are SyncErrors too.
  */
-import { writerKey, type BueroChange, type ChangeTarget } from '../buero/change';
+import type { BueroChange, ChangeTarget } from '../buero/change';
 import { SyncError } from '../errors';
+import { writerKey } from '../exchange/key';
 import type { ItemByKind, ItemKind, WriterMessage } from '../exchange/model';
 import type { SyncEvent } from '../log/events';
 import { finishAppointment, toExchangeAppointment } from './appointment';

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseWriterKey } from '../../lib/exchange/key';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/demo';
 import { deployFlows, referenceFlow } from '../../sandbox/cli';
 import { startNodeRed, type NodeRedProcess } from '../../sandbox/node-red';
@@ -70,8 +71,10 @@ export function text(item: StoredItem | undefined, field: string): string | unde
 
 /** The items of one büro+ record in a mailbox, found by the writer key's record part. */
 export function itemsOf(sandbox: Sandbox, mailbox: string, kind: StoredItem['kind'], table: string, id: number): StoredItem[] {
-  const needle = `:${table}:${id}:`;
-  return sandbox.ews.store.items(mailbox, kind).filter((i) => keyOf(i)?.includes(needle));
+  return sandbox.ews.store.items(mailbox, kind).filter((i) => {
+    const parts = parseWriterKey(keyOf(i) ?? '');
+    return parts?.table === table && parts.id === id;
+  });
 }
 
 /** büro+ users who are synced (start Mandant = this Mandant and a mailbox). */

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseWriterKey } from '../../lib/exchange/key';
 import { deployFlows, referenceFlow } from '../../sandbox/cli';
 import { Random } from '../../sandbox/data/random';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/demo';
@@ -212,19 +213,20 @@ export class Ledger {
 
 /** The items of one büro+ record in a mailbox, found by the writer key's record part. */
 export function itemsOf(sandbox: Sandbox, mailbox: string, table: string, id: number): StoredItem[] {
-  const needle = `:${table}:${id}:`;
-  return sandbox.ews.store.items(mailbox).filter((i) => keyOf(i)?.includes(needle));
+  return sandbox.ews.store.items(mailbox).filter((i) => {
+    const parts = parseWriterKey(keyOf(i) ?? '');
+    return parts?.table === table && parts.id === id;
+  });
 }
 
 /** All items of a table's records, by `mailbox id` (one pass over the store). */
 export function indexByRecord(sandbox: Sandbox, table: string): Map<string, StoredItem[]> {
   const index = new Map<string, StoredItem[]>();
-  const pattern = new RegExp(`:${table}:(\\d+):`);
   for (const mailbox of sandbox.mailboxes) {
     for (const item of sandbox.ews.store.items(mailbox)) {
-      const id = pattern.exec(keyOf(item) ?? '')?.[1];
-      if (!id) continue;
-      const k = `${mailbox.toLowerCase()} ${id}`;
+      const parts = parseWriterKey(keyOf(item) ?? '');
+      if (parts?.table !== table) continue;
+      const k = `${mailbox.toLowerCase()} ${parts.id}`;
       const list = index.get(k);
       if (list) list.push(item);
       else index.set(k, [item]);

@@ -1,12 +1,13 @@
 import * as ews from 'ews-javascript-api';
 import { ExchangeError } from '../errors';
 import type { Appointment, ItemKind } from '../model';
+import { deletedOccurrences, removeDeletedOccurrences, type DeletedOccurrence } from '../occurrences';
 import type { CreateRequest, ItemResult } from '../transport';
 import { deleteOccurrences } from './delete';
 import { itemError } from './errors';
 import { readRefs } from './find';
 import type { Folders } from './folders';
-import { deletedOccurrenceIndexes, toEwsItem } from './items';
+import { toEwsItem } from './items';
 
 /**
  * Creates items in one CreateItem request: appointments in the calendar without sending
@@ -20,7 +21,7 @@ export async function createItems(service: ews.ExchangeService, folders: Folders
   requests.forEach((r, index) => {
     try {
       const recurrence = kind === 'appointment' ? (r.item as Appointment).recurrence : undefined;
-      const deleted = recurrence ? deletedOccurrenceIndexes(recurrence, r.key) : [];
+      const deleted = recurrence ? deletedOccurrences(recurrence, r.key) : [];
       sent.push({ index, item: toEwsItem(service, kind, r.key, r.item), deleted });
     } catch (err) {
       // This item cannot be expressed in EWS; the others still go.
@@ -41,7 +42,7 @@ export async function createItems(service: ews.ExchangeService, folders: Folders
 export interface SentItem {
   index: number;
   item: ews.Item;
-  deleted: number[];
+  deleted: DeletedOccurrence[];
 }
 
 /**
@@ -56,36 +57,10 @@ export async function settleWritten(service: ews.ExchangeService, mailbox: strin
       ? { ok: false, error }
       : { ok: true, ref: { itemId: s.item.Id.UniqueId, changeKey: s.item.Id.ChangeKey } };
   });
-  await removeOccurrences(service, mailbox, requests.map((r) => r.key), results, sent.map((s) => ({ index: s.index, deleted: s.deleted })));
-}
-
-/**
- * Deletes the given occurrences of series just written, then re-reads their ChangeKeys.
- * A series whose occurrences could not all be deleted is reported as incomplete: the writer
- * writes its recurrence again later.
- */
-export async function removeOccurrences(service: ews.ExchangeService, mailbox: string, keys: string[], results: (ItemResult | undefined)[],
-  series: { index: number; deleted: number[] }[]): Promise<void> {
-  const todo = series.filter((s) => s.deleted.length > 0 && results[s.index]?.ok);
-  if (todo.length === 0) return;
-  const refOf = (i: number) => (results[i] as Extract<ItemResult, { ok: true }>).ref;
-  let done: boolean[];
-  try {
-    done = await deleteOccurrences(service, todo.map((s) => ({ masterId: refOf(s.index).itemId, indexes: s.deleted })));
-  } catch {
-    done = todo.map(() => false);
-  }
-  try {
-    const fresh = await readRefs(service, todo.map((s) => refOf(s.index)), todo.map((s) => keys[s.index]), mailbox);
-    todo.forEach((s, i) => {
-      const f = fresh[i];
-      if (f.ok) results[s.index] = { ok: true, ref: f.ref };
-    });
-  } catch {
-    // The old ChangeKey stays; a later update re-reads it on conflict.
-  }
-  todo.forEach((s, i) => {
-    const r = results[s.index];
-    if (!done[i] && r?.ok) results[s.index] = { ...r, incomplete: ['recurrence'] };
+  // EWS's part of the clean-up: DeleteItem by OccurrenceItemId (master + InstanceIndex), GetItem for the ChangeKeys.
+  await removeDeletedOccurrences(results, requests.map((r) => r.key), sent, {
+    deleteOccurrences: (series, masters) =>
+      deleteOccurrences(service, series.map((s, i) => ({ masterId: masters[i].itemId, indexes: s.deleted.map((d) => d.index) }))),
+    readRefs: (masters, keys) => readRefs(service, masters, keys, mailbox),
   });
 }

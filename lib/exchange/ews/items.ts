@@ -1,8 +1,7 @@
 import * as ews from 'ews-javascript-api';
 import { ExchangeCode, ExchangeError } from '../errors';
 import type { Appointment, Body, Contact, ItemKind, Recurrence, Task, Weekday } from '../model';
-import { occurrenceIndex } from '../occurrences';
-import { KEY_PROPERTY } from '../transport';
+import { KEY_PROPERTY } from '../key';
 import { startOfDay } from '../../time';
 import { xmlText, xmlTexts } from './escape';
 
@@ -209,19 +208,6 @@ export function recurrence(r: Recurrence, key: string): ews.Recurrence {
   else if (r.count) p.NumberOfOccurrences = r.count;
   else p.NeverEnds();
   return p;
-}
-
-/** InstanceIndex of each deleted occurrence date (EWS OccurrenceItemId). */
-export function deletedOccurrenceIndexes(r: Recurrence, key: string): number[] {
-  return (r.deletedOccurrences ?? []).map((date, i) => {
-    const index = occurrenceIndex(r, date);
-    if (index === undefined) {
-      throw new ExchangeError(ExchangeCode.itemRejected,
-        `${key}: item.recurrence.deletedOccurrences[${i}] ${date} is not an occurrence of the series`,
-        { record: key, field: `item.recurrence.deletedOccurrences[${i}]` });
-    }
-    return index;
-  });
 }
 
 function task(service: ews.ExchangeService, key: string, t: Task, want: Want, isNew: boolean): ews.Task {

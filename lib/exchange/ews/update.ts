@@ -1,9 +1,10 @@
 import * as ews from 'ews-javascript-api';
 import { ExchangeError } from '../errors';
 import type { Appointment, ItemKind } from '../model';
+import { deletedOccurrences } from '../occurrences';
 import type { ItemResult, UpdateRequest } from '../transport';
 import { settleWritten, type SentItem } from './create';
-import { attachId, deletedOccurrenceIndexes, toEwsItem, withCoupledFields } from './items';
+import { attachId, toEwsItem, withCoupledFields } from './items';
 
 /**
  * Updates items in one UpdateItem request, each with only the fields that changed, against the
@@ -18,7 +19,7 @@ export async function updateItems(service: ews.ExchangeService, mailbox: string,
       const fields = withCoupledFields(kind, r.item, r.fields);
       const recurrence = kind === 'appointment' && fields.includes('recurrence') ? (r.item as Appointment).recurrence : undefined;
       // Writing the pattern resets the series, so every deleted occurrence is deleted again.
-      const deleted = recurrence ? deletedOccurrenceIndexes(recurrence, r.key) : [];
+      const deleted = recurrence ? deletedOccurrences(recurrence, r.key) : [];
       const item = toEwsItem(service, kind, r.key, r.item, fields);
       attachId(item, r.ref.itemId, r.ref.changeKey);
       sent.push({ index, item, deleted });

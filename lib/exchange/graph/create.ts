@@ -1,11 +1,12 @@
 import { ExchangeCode, ExchangeError } from '../errors';
 import type { Appointment, ItemKind } from '../model';
+import { deletedOccurrences, type DeletedOccurrence } from '../occurrences';
 import type { CreateRequest, ItemResult } from '../transport';
 import type { GraphClient } from './client';
 import { responseError } from './errors';
 import { refOf } from './find';
 import type { GraphFolders } from './folders';
-import { checkDeletedOccurrences, toGraphItem } from './items';
+import { toGraphItem } from './items';
 import { removeOccurrences } from './occurrences';
 
 /**
@@ -15,12 +16,12 @@ import { removeOccurrences } from './occurrences';
  */
 export async function createItems(client: GraphClient, folders: GraphFolders, mailbox: string, kind: ItemKind, requests: CreateRequest[]): Promise<ItemResult[]> {
   const results: (ItemResult | undefined)[] = requests.map(() => undefined);
-  const sent: { index: number; body: object; dates: string[] }[] = [];
+  const sent: { index: number; body: object; deleted: DeletedOccurrence[] }[] = [];
   requests.forEach((r, index) => {
     try {
       const recurrence = kind === 'appointment' ? (r.item as Appointment).recurrence : undefined;
-      const dates = recurrence ? checkDeletedOccurrences(recurrence, r.key) : [];
-      sent.push({ index, body: toGraphItem(kind, r.key, r.item), dates });
+      const deleted = recurrence ? deletedOccurrences(recurrence, r.key) : [];
+      sent.push({ index, body: toGraphItem(kind, r.key, r.item), deleted });
     } catch (err) {
       if (err instanceof ExchangeError) results[index] = { ok: false, error: err };
       else throw err;
@@ -40,7 +41,7 @@ export async function createItems(client: GraphClient, folders: GraphFolders, ma
       results[s.index] = error ? { ok: false, error } : { ok: true, ref: refOf(responses[i].body) };
     });
     await removeOccurrences(client, folders, mailbox, requests.map((r) => r.key), results,
-      sent.map((s) => ({ index: s.index, item: requests[s.index].item as Appointment, dates: s.dates })));
+      sent.map((s) => ({ index: s.index, item: requests[s.index].item as Appointment, deleted: s.deleted })));
   }
   return results as ItemResult[];
 }

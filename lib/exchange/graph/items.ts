@@ -1,7 +1,5 @@
-import { ExchangeCode, ExchangeError } from '../errors';
 import type { Appointment, Body, Contact, ItemKind, Recurrence, Task } from '../model';
-import { occurrenceIndex } from '../occurrences';
-import { KEY_PROPERTY } from '../transport';
+import { KEY_PROPERTY } from '../key';
 import { formatDate, localOf, zonedToInstant } from '../../time';
 
 /**
@@ -114,18 +112,6 @@ export function recurrence(r: Recurrence, zone: string): Json {
   else if (r.count) Object.assign(range, { type: 'numbered', numberOfOccurrences: r.count });
   else range.type = 'noEnd';
   return { pattern, range };
-}
-
-/** Checks every deleted occurrence date is an occurrence of the series (else the item is rejected, naming the field). */
-export function checkDeletedOccurrences(r: Recurrence, key: string): string[] {
-  return (r.deletedOccurrences ?? []).map((date, i) => {
-    if (occurrenceIndex(r, date) === undefined) {
-      throw new ExchangeError(ExchangeCode.itemRejected,
-        `${key}: item.recurrence.deletedOccurrences[${i}] ${date} is not an occurrence of the series`,
-        { record: key, field: `item.recurrence.deletedOccurrences[${i}]` });
-    }
-    return date;
-  });
 }
 
 /** The linkedResource that carries the writer key on a To Do task. */

@@ -1,0 +1,67 @@
+/**
+ * The writer's public types: its options, its figures for the status, and the outcome it
+ * reports per change. No state lives here; the other files of the writer and its callers
+ * share these shapes.
+ */
+import type { SyncError } from '../../errors';
+import type { SyncEvent } from '../../log/events';
+import type { StateDb } from '../../state/db';
+import type { BackoffPolicy, Clock } from '../../net/retry';
+import type { WriterMessage } from '../model';
+import type { Transport } from '../transport';
+
+export type WriteActionTaken = 'created' | 'updated' | 'unchanged' | 'deleted' | 'recreated' | 'skipped';
+
+export type WriteOutcome =
+  | {
+      ok: true;
+      /** Queue id of the change, the one `enqueue` returned. */
+      changeId: number;
+      message: WriterMessage;
+      action: WriteActionTaken;
+      itemId?: string;
+      durationMs: number;
+    }
+  | { ok: false; changeId: number; message: WriterMessage; error: SyncError; durationMs: number };
+
+export interface WriterStats {
+  queued: number;
+  /** Of those, held in memory (the rest wait in SQLite only; see memoryWindow). */
+  inMemory: number;
+  inFlight: number;
+  /** Exchange as a whole is unreachable right now. */
+  outage: boolean;
+  lastError?: { code: string; message: string; at: number };
+}
+
+export interface WriterOptions {
+  transport: Transport;
+  db: StateDb;
+  /** Who owns the queue rows: the writer node's id. */
+  owner: string;
+  clock?: Clock;
+  random?: () => number;
+  /** Items per request (default 50). */
+  batchSize?: number;
+  /**
+   * Queued changes held in memory at most (default 5,000). A longer backlog (a first sync of
+   * thousands of contacts into every mailbox) waits in SQLite only and is read in, oldest
+   * first, as the changes in memory are written: memory stays flat however long the queue.
+   */
+  memoryWindow?: number;
+  /** How long a batch waits to fill up (default 200 ms). */
+  flushDelayMs?: number;
+  /** Concurrent requests overall (default 8; EWS allows 27 per account). */
+  maxConcurrent?: number;
+  /** Concurrent requests per mailbox (default 8). */
+  maxConcurrentPerMailbox?: number;
+  /** An update finds the item deleted in Outlook: create it again, or leave it deleted. */
+  onItemNotFound?: 'recreate' | 'skip';
+  backoff?: BackoffPolicy;
+  /** One call per change when it is done (written, unchanged, skipped or failed for good). */
+  onOutcome?: (outcome: WriteOutcome) => void;
+  /** Connection and outage events, one per change of state. */
+  onEvent?: (event: SyncEvent) => void;
+  /** Something the status shows changed (queue length, error). */
+  onChange?: () => void;
+}

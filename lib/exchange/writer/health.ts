@@ -1,0 +1,183 @@
+/**
+ * The health of the Exchange endpoint and of each mailbox: failures in a row, the time before
+ * which nothing more is sent, an outage or a mailbox problem being reported, the last error.
+ * The writer's retry policy lives here and only here (as exchangelib's FaultTolerance): every
+ * failed item and every failed call asks it what happens next.
+ */
+import { toError, type SyncError } from '../../errors';
+import type { SyncEvent } from '../../log/events';
+import { normalise } from '../../state/id-map';
+import { backoffDelay, hintedDelay, type BackoffPolicy, type Clock } from '../../net/retry';
+import { ExchangeCode, ExchangeError } from '../errors';
+import type { WriterStats } from './api';
+
+/** Conflicts in a row (ErrorIrresolvableConflict) answered by re-reading the ChangeKey at once. */
+const MAX_CONFLICT_RETRIES = 3;
+
+interface MailboxHealth {
+  notBefore: number;
+  failures: number;
+  /** A mailbox-wide problem is being reported (impersonation, mailbox missing). */
+  problem?: string;
+}
+
+/** What happens to a key whose item Exchange answered with an error. */
+export type ItemVerdict =
+  /** Wait (the key's own back-off) and try again. */
+  | 'retry'
+  /** Still conflicting after re-reading: wait, re-read the ChangeKey, then write again. */
+  | 'refresh'
+  /** Rejected for good. */
+  | 'fail';
+
+/** What happens to the keys of a call that failed as a whole (no item's fate is known). */
+export type CallVerdict =
+  /** All wait until `until` (the endpoint's or the mailbox's back-off), then try again. */
+  | { retry: 'until'; until: number }
+  /** Each waits its own back-off. */
+  | { retry: 'each' }
+  /** Rejected as a whole: send each item alone to find the one that spoils the batch. */
+  | { retry: 'alone' }
+  /** A single item, rejected for good. */
+  | { retry: 'never' };
+
+export interface HealthOptions {
+  /** For events and logs: the transport's URL or host (read when an event is sent). */
+  transport: { readonly endpoint: string };
+  clock: Clock;
+  random: () => number;
+  backoff: BackoffPolicy;
+  onEvent?: (event: SyncEvent) => void;
+}
+
+export class Health {
+  private readonly mailboxes = new Map<string, MailboxHealth>();
+  private endpointState: 'unknown' | 'up' | 'down' = 'unknown';
+  private endpointFailures = 0;
+  private endpointWait = 0;
+  /** When the last endpoint failure was counted (calls already in flight then do not count again). */
+  private endpointFailedAt = -Infinity;
+  lastError?: WriterStats['lastError'];
+
+  constructor(private readonly o: HealthOptions) {}
+
+  /** Nothing is sent to the endpoint before this time. */
+  get endpointNotBefore(): number {
+    return this.endpointWait;
+  }
+
+  /** Exchange as a whole is unreachable right now. */
+  get outage(): boolean {
+    return this.endpointState === 'down';
+  }
+
+  /** Nothing is sent to this mailbox (normalised) before this time. */
+  mailboxNotBefore(mailbox: string): number {
+    return this.mailboxes.get(mailbox)?.notBefore ?? 0;
+  }
+
+  /** The wait before try number `failures + 1`: the server's hint when it gave one, else back-off. */
+  delay(err: ExchangeError, failures: number): number {
+    return err.backOffMs !== undefined ? hintedDelay(err.backOffMs, this.o.random) : backoffDelay(failures, this.o.random, this.o.backoff);
+  }
+
+  noteError(err: Pick<SyncError, 'code' | 'message'>): void {
+    this.lastError = { code: err.code, message: err.message, at: this.o.clock.now() };
+  }
+
+  /** Whether an update that met a conflict re-reads the ChangeKey and writes again at once. */
+  rereadAfterConflict(conflictsSoFar: number): boolean {
+    return conflictsSoFar < MAX_CONFLICT_RETRIES;
+  }
+
+  /** One item failed; the others in its batch are not affected. `err` names the record. */
+  itemFailed(mailbox: string, err: ExchangeError): ItemVerdict {
+    this.noteError(err);
+    if (err.code === ExchangeCode.conflict) return 'refresh';
+    if (!err.retryable) return 'fail';
+    if (err.scope === 'mailbox') this.blockMailbox(mailbox, err);
+    return 'retry';
+  }
+
+  /** The error a call that failed as a whole stands for (a transport may throw anything). */
+  callError(thrown: unknown): ExchangeError {
+    return thrown instanceof ExchangeError
+      ? thrown
+      : new ExchangeError(ExchangeCode.requestRejected, `Exchange request failed: ${toError(thrown).message}`, { cause: thrown, ambiguous: true });
+  }
+
+  /** A call for `items` keys of `mailbox`, sent at `started`, failed as a whole with `err`. */
+  callFailed(mailbox: string, items: number, err: ExchangeError, started: number): CallVerdict {
+    this.noteError(err);
+    if (err.scope === 'endpoint') return { retry: 'until', until: this.endpointFailed(err, started) };
+    if (err.scope === 'mailbox') return { retry: 'until', until: this.blockMailbox(mailbox, err) };
+    if (!err.retryable) return items > 1 ? { retry: 'alone' } : { retry: 'never' };
+    return { retry: 'each' };
+  }
+
+  /** A call for this mailbox came back: the endpoint is up, the mailbox's problem is over. */
+  succeeded(mailbox: string): void {
+    const key = normalise(mailbox);
+    const mb = this.mailbox(key);
+    mb.failures = 0;
+    if (mb.problem) {
+      mb.problem = undefined;
+      this.event({ type: 'connection', system: 'exchange', ok: true, endpoint: this.o.transport.endpoint, mailbox: key, time: this.time() });
+    }
+    this.endpointFailures = 0;
+    if (this.endpointState === 'down') {
+      this.event({ type: 'outage', system: 'exchange', phase: 'end', endpoint: this.o.transport.endpoint, time: this.time() });
+    }
+    if (this.endpointState !== 'up') {
+      this.event({ type: 'connection', system: 'exchange', ok: true, endpoint: this.o.transport.endpoint, time: this.time() });
+    }
+    this.endpointState = 'up';
+  }
+
+  private endpointFailed(err: ExchangeError, started: number): number {
+    // Calls in flight together fail together: one try, one step of the back-off (8 refused
+    // connections at once must not mean the 8th step, a wait of minutes).
+    const now = this.o.clock.now();
+    if (started > this.endpointFailedAt) {
+      this.endpointFailures++;
+      this.endpointFailedAt = now;
+      this.endpointWait = Math.max(this.endpointWait, now + this.delay(err, this.endpointFailures));
+    }
+    if (this.endpointState !== 'down') {
+      if (this.endpointState === 'unknown') {
+        this.event({ type: 'connection', system: 'exchange', ok: false, endpoint: this.o.transport.endpoint, reason: err.message, time: this.time() });
+      }
+      this.endpointState = 'down';
+      this.event({ type: 'outage', system: 'exchange', phase: 'begin', endpoint: this.o.transport.endpoint, reason: err.message, time: this.time() });
+    }
+    return this.endpointWait;
+  }
+
+  private blockMailbox(mailbox: string, err: ExchangeError): number {
+    const mb = this.mailbox(mailbox);
+    mb.failures++;
+    mb.notBefore = Math.max(mb.notBefore, this.o.clock.now() + this.delay(err, mb.failures));
+    if (err.code !== ExchangeCode.serverBusy && mb.problem !== err.code) {
+      mb.problem = err.code;
+      this.event({ type: 'connection', system: 'exchange', ok: false, endpoint: this.o.transport.endpoint, mailbox, reason: err.message, time: this.time() });
+    }
+    return mb.notBefore;
+  }
+
+  private mailbox(mailbox: string): MailboxHealth {
+    let m = this.mailboxes.get(mailbox);
+    if (!m) {
+      m = { notBefore: 0, failures: 0 };
+      this.mailboxes.set(mailbox, m);
+    }
+    return m;
+  }
+
+  private event(e: SyncEvent): void {
+    this.o.onEvent?.(e);
+  }
+
+  private time(): string {
+    return new Date(this.o.clock.now()).toISOString();
+  }
+}

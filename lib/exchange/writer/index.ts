@@ -1,0 +1,8 @@
+/**
+ * The Exchange writer (lib/exchange/writer/): writer.ts schedules and sends, window.ts holds
+ * the queued keys in memory, plan.ts decides a key's next step, settle.ts keeps the id map
+ * and the queue rows, health.ts the back-off, outages and the retry policy.
+ */
+export { ExchangeWriter } from './writer';
+export type { WriteActionTaken, WriteOutcome, WriterOptions, WriterStats } from './api';
+export { isOlder } from './plan';

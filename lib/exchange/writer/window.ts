@@ -1,0 +1,178 @@
+/**
+ * The queued keys held in memory (one KeyState per mailbox and key) and the memory window
+ * that bounds them: a backlog longer than the window waits in SQLite only and is read in,
+ * oldest first, as the changes in memory are written, so memory stays flat however long the
+ * queue. The rows themselves stay in SQLite until settled (lib/state/write-queue.ts).
+ */
+import { toError } from '../../errors';
+import { normalise } from '../../state/id-map';
+import type { WriteQueue } from '../../state/write-queue';
+import type { WriterMessage } from '../model';
+import { validateWriterMessage } from '../validate';
+import type { Health } from './health';
+import type { Change, Step } from './plan';
+
+/** Everything the writer knows about one key in one mailbox while changes for it are queued. */
+export interface KeyState {
+  id: string;
+  mailbox: string;
+  key: string;
+  changes: Change[];
+  inFlight: boolean;
+  failures: number;
+  notBefore: number;
+  /** Since when the key is ready to be sent (for the flush delay). */
+  readyAt: number;
+  /** Send it alone: its batch was rejected as a whole. */
+  solo: boolean;
+  /** Conflicts in a row (ErrorIrresolvableConflict); the next update re-reads the ChangeKey first. */
+  conflicts: number;
+  needsRefresh: boolean;
+  /** The item was deleted in Outlook and is being created again. */
+  recreating: boolean;
+  /**
+   * The next step, kept until the key changes (a new change, or a call for it ends): planning
+   * reads SQLite and hashes the item, too much to repeat for every queued key on every pump.
+   */
+  planned?: Planned;
+}
+
+/** The next request for a key. */
+export interface Planned extends Step {
+  ks: KeyState;
+}
+
+export interface WindowOptions {
+  queue: WriteQueue;
+  /** Who owns the queue rows: the writer node's id. */
+  owner: string;
+  /** Queued changes held in memory at most. */
+  size: number;
+  /** How long a batch waits to fill up: a follow-up step does not wait it again. */
+  flushDelayMs: number;
+  /** Mailbox and endpoint back-off: changes waiting them out do not count against the window. */
+  health: Health;
+}
+
+export class Window {
+  /** By `mailbox\nkey`, in the order the keys came in. */
+  readonly keys = new Map<string, KeyState>();
+  /** Queued changes in SQLite not yet read into memory: all have higher ids than `readUpTo`. */
+  private spilled: number;
+  private readUpTo = 0;
+  /** Queued changes held in memory (what the memory window limits). */
+  private held = 0;
+
+  constructor(private readonly o: WindowOptions) {
+    // What the last run left waits in SQLite until read in (start(), or the first pump).
+    this.spilled = o.queue.count(o.owner);
+  }
+
+  /** Queued changes in all, in memory or not. */
+  get queued(): number {
+    return this.held + this.spilled;
+  }
+
+  get inMemory(): number {
+    return this.held;
+  }
+
+  /** Changes waiting in SQLite only. */
+  get waiting(): number {
+    return this.spilled;
+  }
+
+  /** A change just queued: held in memory only when nothing older waits in SQLite (order) and there is room. */
+  admit(change: Change, now: number): void {
+    if (this.spilled === 0 && this.held < this.o.size) {
+      this.track(change, now);
+      this.readUpTo = change.id;
+    } else {
+      this.spilled++;
+    }
+  }
+
+  /**
+   * Reads queued changes from SQLite into memory, oldest first, while there is room in the
+   * memory window (in chunks of a tenth of it, not one by one). Changes waiting out a
+   * mailbox's or a key's back-off do not count: a mailbox that fails for hours must not hold
+   * back the others. During an outage of Exchange as a whole nothing more is read.
+   */
+  readIn(now: number): void {
+    if (this.spilled === 0 || this.o.health.endpointNotBefore > now) return;
+    const chunk = Math.max(1, Math.floor(this.o.size / 10));
+    let room = this.o.size - this.held;
+    if (room < chunk) room += this.backingOff(now);
+    if (room < chunk) return;
+    const rows = this.o.queue.loadAfter(this.o.owner, this.readUpTo, room);
+    this.spilled = rows.length < room ? 0 : Math.max(0, this.spilled - rows.length);
+    for (const row of rows) {
+      this.readUpTo = row.id;
+      let message: WriterMessage;
+      try {
+        message = validateWriterMessage(JSON.parse(row.message));
+      } catch (err) {
+        // A row this version cannot read any more: report it rather than retry it forever.
+        this.o.queue.remove([row.id]);
+        this.o.health.noteError({ code: 'writer.unreadable', message: toError(err).message });
+        continue;
+      }
+      // A change waiting for a retry (from the last run) goes out right away.
+      this.track({ id: row.id, message }, now, row.attempts, Math.min(row.notBefore, now));
+    }
+  }
+
+  /** Takes the first `count` changes of a key out of memory (settled, or failed for good). */
+  take(ks: KeyState, count: number): Change[] {
+    const done = ks.changes.splice(0, count);
+    this.held -= done.length;
+    return done;
+  }
+
+  /** A follow-up step (retry, re-read, re-create) goes out at `at`, without a new flush delay. */
+  dueAt(ks: KeyState, at: number): void {
+    ks.readyAt = at - this.o.flushDelayMs;
+  }
+
+  /** Forgets a key with nothing queued any more (unless a new state took its place). */
+  drop(ks: KeyState): void {
+    if (ks.changes.length === 0 && this.keys.get(ks.id) === ks) this.keys.delete(ks.id);
+  }
+
+  private track(change: Change, now: number, attempts = 0, notBefore = 0): void {
+    this.held++;
+    const mailbox = normalise(change.message.mailbox);
+    const id = `${mailbox}\n${change.message.key}`;
+    let ks = this.keys.get(id);
+    if (!ks) {
+      ks = {
+        id,
+        mailbox,
+        key: change.message.key,
+        changes: [],
+        inFlight: false,
+        failures: attempts,
+        notBefore,
+        readyAt: Math.max(now, notBefore),
+        solo: false,
+        conflicts: 0,
+        needsRefresh: false,
+        recreating: false,
+      };
+      this.keys.set(id, ks);
+    } else if (ks.changes.length === 0) {
+      ks.readyAt = Math.max(now, ks.notBefore);
+    }
+    ks.changes.push(change);
+    ks.planned = undefined;
+  }
+
+  /** Changes in memory whose key or mailbox waits out a back-off. */
+  private backingOff(now: number): number {
+    let n = 0;
+    for (const ks of this.keys.values()) {
+      if (!ks.inFlight && (ks.notBefore > now || this.o.health.mailboxNotBefore(ks.mailbox) > now)) n += ks.changes.length;
+    }
+    return n;
+  }
+}

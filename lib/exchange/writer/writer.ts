@@ -1,0 +1,345 @@
+/**
+ * The Exchange writer engine, transport-neutral: it takes validated writer messages into a
+ * durable queue, groups them per mailbox, operation and kind into batches, sends them through
+ * a Transport (EWS or Graph) with bounded concurrency, retries what can be retried, and keeps
+ * the id map. Nothing here knows SOAP or HTTP.
+ *
+ * This file owns the scheduling: the requests in flight (overall and per mailbox), the timer
+ * for what waits, and the lifecycle (start, close). The queued keys live in window.ts, the
+ * back-off and outage state in health.ts, the id map and queue rows in settle.ts; plan.ts
+ * decides each key's next step.
+ *
+ * Guarantees:
+ * - A change is durable (SQLite, synchronous=FULL) before `enqueue` returns.
+ * - No duplicates: a create is recorded as pending before it is sent; a pending key is first
+ *   searched in Exchange by its extended property.
+ * - Nothing lost: a change leaves the queue only when Exchange confirmed it, or rejected it
+ *   for good (then it is reported as a failure, with the record and the field).
+ */
+import { SyncError } from '../../errors';
+import type { StateDb } from '../../state/db';
+import { IdMap, type IdMapEntry } from '../../state/id-map';
+import { WriteQueue, type QueuedChange } from '../../state/write-queue';
+import { systemClock, DEFAULT_BACKOFF, type Clock } from '../../net/retry';
+import type { ItemByKind, WriterMessage } from '../model';
+import type { ItemRef, Transport } from '../transport';
+import { validateWriterMessage } from '../validate';
+import type { WriterOptions, WriterStats } from './api';
+import { Health } from './health';
+import { Settler } from './settle';
+import { Window, type Planned } from './window';
+
+export class ExchangeWriter {
+  private readonly transport: Transport;
+  private readonly db: StateDb;
+  private readonly queue: WriteQueue;
+  private readonly clock: Clock;
+  private readonly batchSize: number;
+  private readonly flushDelayMs: number;
+  private readonly maxConcurrent: number;
+  private readonly maxPerMailbox: number;
+  private readonly health: Health;
+  private readonly window: Window;
+  private readonly settler: Settler;
+
+  private readonly calls = new Set<Promise<void>>();
+  private inFlight = 0;
+  /** Requests in flight per mailbox (normalised). */
+  private readonly mailboxCalls = new Map<string, number>();
+  private timer: unknown;
+  private timerAt = Infinity;
+  private pumpQueued = false;
+  private closed = false;
+  private started = false;
+
+  constructor(private readonly options: WriterOptions) {
+    this.transport = options.transport;
+    this.db = options.db;
+    this.queue = new WriteQueue(options.db);
+    this.clock = options.clock ?? systemClock;
+    this.batchSize = Math.max(1, Math.min(options.batchSize ?? 50, options.transport.maxBatchSize ?? Infinity));
+    this.flushDelayMs = Math.max(0, options.flushDelayMs ?? 200);
+    this.maxConcurrent = Math.max(1, options.maxConcurrent ?? 8);
+    this.maxPerMailbox = Math.max(1, Math.min(options.maxConcurrentPerMailbox ?? 8,
+      options.transport.maxConcurrentPerMailbox ?? Infinity));
+    this.health = new Health({
+      transport: options.transport, clock: this.clock, random: options.random ?? Math.random,
+      backoff: options.backoff ?? DEFAULT_BACKOFF, onEvent: options.onEvent,
+    });
+    this.window = new Window({
+      queue: this.queue, owner: options.owner, size: Math.max(1, options.memoryWindow ?? 5000),
+      flushDelayMs: this.flushDelayMs, health: this.health,
+    });
+    this.settler = new Settler({
+      db: options.db, idMap: new IdMap(options.db), queue: this.queue, window: this.window, health: this.health,
+      clock: this.clock, transport: options.transport.name, onItemNotFound: options.onItemNotFound ?? 'recreate',
+      onOutcome: options.onOutcome,
+    });
+  }
+
+  /**
+   * Starts sending what the last run left in the queue. Returns how many changes were waiting.
+   */
+  start(): number {
+    if (this.started) return 0;
+    this.started = true;
+    const waiting = this.window.waiting;
+    this.window.readIn(this.clock.now());
+    this.requestPump();
+    return waiting;
+  }
+
+  /**
+   * Takes a change durably into the queue. Throws a SyncError (naming the key and the field)
+   * when the message breaks the contract; then nothing was queued.
+   */
+  enqueue(payload: unknown): QueuedChange {
+    const [result] = this.enqueueMany([payload]);
+    if (result instanceof Error) throw result;
+    return result;
+  }
+
+  /**
+   * Takes many changes in one SQLite transaction (one disk sync instead of one per change).
+   * Returns, in input order, the queued change or the SyncError of a message that breaks the
+   * contract; when the writer is closing, every entry is that error (retryable: not taken).
+   */
+  enqueueMany(payloads: unknown[]): (QueuedChange | SyncError)[] {
+    if (this.closed) {
+      const err = new SyncError('writer.closed', 'The Exchange writer is stopping; the change was not taken.', { retryable: true });
+      return payloads.map(() => err);
+    }
+    const now = this.clock.now();
+    const checked = payloads.map((p): WriterMessage | SyncError => {
+      try {
+        return validateWriterMessage(p);
+      } catch (err) {
+        if (err instanceof SyncError) return err;
+        throw err;
+      }
+    });
+    const results = this.db.transaction(() =>
+      checked.map((message) =>
+        message instanceof SyncError
+          ? message
+          : { message, row: this.queue.add({
+              owner: this.options.owner,
+              mailbox: message.mailbox,
+              key: message.key,
+              kind: message.kind,
+              action: message.action,
+              version: message.version,
+              message: JSON.stringify(message),
+              enqueuedAt: now,
+            }) },
+      ),
+    )();
+    for (const r of results) {
+      if (!(r instanceof SyncError)) this.window.admit({ id: r.row.id, message: r.message }, now);
+    }
+    this.requestPump();
+    this.changed();
+    return results.map((r) => (r instanceof SyncError ? r : r.row));
+  }
+
+  stats(): WriterStats {
+    return { queued: this.window.queued, inMemory: this.window.inMemory, inFlight: this.inFlight, outage: this.health.outage, lastError: this.health.lastError };
+  }
+
+  /**
+   * Stops sending: no new requests; waits up to `timeoutMs` for requests in flight. What is
+   * not done stays in the queue for the next start.
+   */
+  async close(timeoutMs = 10_000): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.clearTimer();
+    if (this.calls.size > 0) {
+      let timeout: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.calls]),
+        new Promise<void>((resolve) => {
+          timeout = setTimeout(resolve, timeoutMs);
+        }),
+      ]);
+      clearTimeout(timeout);
+    }
+    await this.transport.close?.();
+  }
+
+  private changed(): void {
+    this.options.onChange?.();
+  }
+
+  // ---- scheduling -------------------------------------------------------------------------
+
+  private requestPump(): void {
+    if (this.pumpQueued || this.closed) return;
+    this.pumpQueued = true;
+    this.clock.setTimeout(() => {
+      this.pumpQueued = false;
+      this.pump();
+    }, 0);
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
+  }
+
+  private wakeAt(at: number): void {
+    if (this.closed || at === Infinity) return;
+    if (this.timer !== undefined && this.timerAt <= at) return;
+    this.clearTimer();
+    this.timerAt = at;
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.pump();
+    }, Math.max(0, at - this.clock.now()));
+  }
+
+  /** Decides what to send now, sends it, and sets a timer for what waits. */
+  private pump(): void {
+    if (this.closed) return;
+    this.window.readIn(this.clock.now());
+    const now = this.clock.now();
+    let wake = Infinity;
+    if (this.health.endpointNotBefore > now) {
+      this.wakeAt(this.health.endpointNotBefore);
+      return;
+    }
+
+    const keys = this.window.keys;
+    const groups = new Map<string, Planned[]>();
+    for (const ks of [...keys.values()]) {
+      if (ks.inFlight) continue;
+      if (ks.changes.length === 0) {
+        keys.delete(ks.id);
+        continue;
+      }
+      if (ks.notBefore > now) {
+        wake = Math.min(wake, ks.notBefore);
+        continue;
+      }
+      const mailboxNotBefore = this.health.mailboxNotBefore(ks.mailbox);
+      if (mailboxNotBefore > now) {
+        wake = Math.min(wake, mailboxNotBefore);
+        continue;
+      }
+      const planned = (ks.planned ??= this.settler.plan(ks));
+      if (!planned) continue;
+      const groupKey = `${ks.mailbox}\n${planned.stage}\n${planned.kind}`;
+      let group = groups.get(groupKey);
+      if (!group) groups.set(groupKey, (group = []));
+      group.push(planned);
+    }
+
+    const ordered = [...groups.values()].map((g) => g.sort((a, b) => a.ks.readyAt - b.ks.readyAt));
+    ordered.sort((a, b) => a[0].ks.readyAt - b[0].ks.readyAt);
+    for (const group of ordered) {
+      const mailbox = group[0].ks.mailbox;
+      let rest = group;
+      while (rest.length > 0) {
+        const due = rest.length >= this.batchSize || rest[0].ks.solo || now >= rest[0].ks.readyAt + this.flushDelayMs;
+        if (!due) {
+          wake = Math.min(wake, rest[0].ks.readyAt + this.flushDelayMs);
+          break;
+        }
+        // A finishing call pumps again.
+        if (this.inFlight >= this.maxConcurrent || (this.mailboxCalls.get(mailbox) ?? 0) >= this.maxPerMailbox) break;
+        const size = rest[0].ks.solo ? 1 : this.batchSize;
+        const batch = rest.slice(0, size);
+        rest = rest.slice(batch.length);
+        this.dispatch(batch);
+      }
+    }
+    this.wakeAt(wake);
+    this.changed();
+  }
+
+  private dispatch(batch: Planned[]): void {
+    const mailbox = batch[0].ks.mailbox;
+    for (const p of batch) p.ks.inFlight = true;
+    this.inFlight++;
+    this.mailboxCalls.set(mailbox, (this.mailboxCalls.get(mailbox) ?? 0) + 1);
+    const started = this.clock.now();
+    const call = this.send(batch, started)
+      .catch((err: unknown) => {
+        if (!this.closed) this.settler.callFailed(batch, err, started);
+      })
+      .finally(() => {
+        this.inFlight--;
+        this.mailboxCalls.set(mailbox, this.mailboxCalls.get(mailbox)! - 1);
+        for (const p of batch) {
+          p.ks.inFlight = false;
+          p.ks.planned = undefined;
+        }
+        this.calls.delete(call);
+        if (!this.closed) {
+          for (const p of batch) this.window.drop(p.ks);
+          this.requestPump();
+          this.changed();
+        }
+      });
+    this.calls.add(call);
+  }
+
+  // ---- sending ----------------------------------------------------------------------------
+
+  private async send(batch: Planned[], started: number): Promise<void> {
+    const { stage, kind } = batch[0];
+    const mailbox = batch[0].change.message.mailbox;
+    const s = this.settler;
+    switch (stage) {
+      case 'create': {
+        s.markPending(batch, kind);
+        const results = await this.transport.create(mailbox, kind,
+          batch.map((p) => ({ key: p.ks.key, item: p.change.message.item as ItemByKind[typeof kind] })));
+        if (!this.succeeded(mailbox)) return;
+        batch.forEach((p, i) => s.created(p, results[i], started));
+        return;
+      }
+      case 'update': {
+        const results = await this.transport.update(mailbox, kind, batch.map((p) => ({
+          key: p.ks.key, ref: refOf(p.entry!), item: p.change.message.item as ItemByKind[typeof kind], fields: p.fields!,
+        })));
+        if (!this.succeeded(mailbox)) return;
+        batch.forEach((p, i) => s.updated(p, results[i], started));
+        return;
+      }
+      case 'delete': {
+        const results = await this.transport.delete(mailbox, kind, batch.map((p) => ({ key: p.ks.key, ref: refOf(p.entry!) })));
+        if (!this.succeeded(mailbox)) return;
+        batch.forEach((p, i) => s.deleted(p, results[i], started));
+        return;
+      }
+      case 'find': {
+        const foreign = batch.map((p) => (p.entry && p.entry.transport !== this.transport.name
+          ? { transport: p.entry.transport, itemId: p.entry.itemId } : undefined));
+        const results = await this.transport.findByKey(mailbox, kind, batch.map((p) => p.ks.key), foreign);
+        if (!this.succeeded(mailbox)) return;
+        batch.forEach((p, i) => s.found(p, results[i], started));
+        return;
+      }
+      case 'refresh': {
+        const results = await this.transport.refresh(mailbox, kind, batch.map((p) => refOf(p.entry!)));
+        if (!this.succeeded(mailbox)) return;
+        batch.forEach((p, i) => s.refreshed(p, results[i], started));
+        return;
+      }
+    }
+  }
+
+  /** A call came back (whatever its items' fate): the endpoint and the mailbox are healthy. False once closing: settle nothing more. */
+  private succeeded(mailbox: string): boolean {
+    if (this.closed) return false;
+    this.health.succeeded(mailbox);
+    return true;
+  }
+}
+
+function refOf(entry: IdMapEntry): ItemRef {
+  return { itemId: entry.itemId, changeKey: entry.changeKey };
+}
