@@ -77,6 +77,8 @@ describe('editor (Chromium): Exchange connection dialog, API choice and ${VARIAB
   });
 
   it('a connection saved before settings had a version shows its Exchange version and is saved in today\'s layout', async function () {
+    // The dialog of the test before closes with an animation: wait until it is gone.
+    await page.waitForSelector('#buero-exchange-connection-test', { state: 'detached' });
     await page.evaluate(() => {
       const RED = (window as unknown as RedWindow).RED;
       RED.view.importNodes([{ id: 'old-exchange', type: 'buero-exchange-connection', name: 'old', deployment: 'onprem', host: 'x.local', version: 'Exchange2013' }]);
