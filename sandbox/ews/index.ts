@@ -69,7 +69,10 @@ export interface EwsSimulatorOptions {
 }
 
 export interface RequestLogEntry {
+  /** When the answer went out. */
   time: number;
+  /** When the request came in (a request already on its way when another was answered is not sent after it). */
+  receivedAt: number;
   operation: string;
   mailbox?: string;
   items: number;
@@ -151,9 +154,9 @@ export async function startEwsSimulator(opts: EwsSimulatorOptions = {}): Promise
     close: async () => undefined,
   };
 
-  const log = (entry: Omit<RequestLogEntry, 'time'>) => {
+  const logEntry = (entry: Omit<RequestLogEntry, 'time' | 'receivedAt'>, receivedAt = clock()) => {
     const time = clock();
-    sim.requestLog.push({ time, ...entry });
+    sim.requestLog.push({ time, receivedAt, ...entry });
     if (entry.mailbox) (counters.requestsByMailbox[entry.mailbox.toLowerCase()] ??= []).push({ time, operation: entry.operation });
   };
 
@@ -166,7 +169,8 @@ export async function startEwsSimulator(opts: EwsSimulatorOptions = {}): Promise
     res.end(body);
   };
 
-  async function ews(req: http.IncomingMessage, res: http.ServerResponse, body: string): Promise<void> {
+  async function ews(req: http.IncomingMessage, res: http.ServerResponse, body: string, receivedAt: number): Promise<void> {
+    const log = (entry: Omit<RequestLogEntry, 'time' | 'receivedAt'>) => logEntry(entry, receivedAt);
     counters.requests++;
     opts.trace?.('request', body);
     const f = sim.faults;
@@ -276,15 +280,16 @@ export async function startEwsSimulator(opts: EwsSimulatorOptions = {}): Promise
       const f = sim.faults;
       if (f.unreachable || chance(f.dropConnectionRate)) {
         counters.droppedConnections++;
-        log({ operation: '', items: 0, status: 0, error: f.unreachable ? 'unreachable' : 'connection dropped' });
+        logEntry({ operation: '', items: 0, status: 0, error: f.unreachable ? 'unreachable' : 'connection dropped' });
         req.socket.destroy();
         return;
       }
+      const receivedAt = clock();
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        ews(req, res, Buffer.concat(chunks).toString('utf8')).catch((err: unknown) => {
-          log({ operation: '', items: 0, status: 500, error: String(err) });
+        ews(req, res, Buffer.concat(chunks).toString('utf8'), receivedAt).catch((err: unknown) => {
+          logEntry({ operation: '', items: 0, status: 500, error: String(err) }, receivedAt);
           if (!res.headersSent) send(res, 500, fault({ code: 'ErrorInternalServerError', message: `Simulator error: ${String(err)}` }));
         });
       });
