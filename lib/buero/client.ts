@@ -30,7 +30,7 @@ export interface BueroClientOptions {
 
 /**
  * GraphQL over HTTP to büro+. One POST per query; a query runs in büro+ as a lock-free
- * snapshot transaction (BUERO-GRAPHQL.md), so several tables read in one query are consistent
+ * snapshot transaction (docs/buero-api.md), so several tables read in one query are consistent
  * with each other. Errors are SyncErrors: retryable for network faults and 5xx, with field,
  * type and setting for unknown fields.
  */

@@ -2,7 +2,7 @@ import { SyncError } from '../errors';
 
 /**
  * The büro+ field names the product reads. Field names of users and calendar entries and the
- * calendar kinds are not published by microtech (../shared/BUERO-GRAPHQL.md, "Assumed"), so
+ * calendar kinds are not published by microtech (docs/buero-api.md, "Assumptions"), so
  * every one is a setting of the büro+ connection with these names as defaults; address
  * fields follow the names of the COM interface with the `fld` prefix.
  */

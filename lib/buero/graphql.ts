@@ -1,7 +1,7 @@
 /**
  * Building büro+ GraphQL query text. Filters are written as literals because their shape is
  * büro+'s own (one operator per object, e.g. `{ gt: [{ field: fldModifyLSN }, { value: 123 }] }`,
- * BUERO-GRAPHQL.md) and LSNs are BigInts, which a JSON variable cannot carry exactly.
+ * docs/buero-api.md) and LSNs are BigInts, which a JSON variable cannot carry exactly.
  */
 export type Filter = string;
 export type Scalar = bigint | number | string | boolean;

@@ -40,7 +40,7 @@ export interface SyncLoopOptions {
   /** büro+ origin for events (never a credential). */
   endpoint: string;
   intervalMs: number;
-  /** Automatic sync on (B12); off: polls only on "sync-now". */
+  /** Automatic sync on (docs/behaviours.md B12); off: polls only on "sync-now". */
   autoSync: boolean;
   /** Check for deletions every this many polls (default 4). */
   deletionEvery?: number;

@@ -3,7 +3,7 @@ import type { FieldMap } from './fields';
 import { toInt } from './graphql';
 
 /**
- * Which büro+ users are synced (B11 in PRODUCT.md): a user whose start Mandant ("Vorgaben für
+ * Which büro+ users are synced (docs/behaviours.md B11): a user whose start Mandant ("Vorgaben für
  * Programmstart") is this Mandant and who has an Exchange mailbox in the user record. Read
  * on every poll, so a change to a user takes effect at the next poll, no restart.
  */

@@ -15,7 +15,7 @@ export interface LogSettings {
   /** Files the log uses at most, the current one included. */
   files: number;
   language: Language;
-  /** B13: one line per item written. */
+  /** One line per item written (docs/behaviours.md B13). */
   logTransfers: boolean;
   /** Also write each line to Node-RED's own log. */
   forward: boolean;

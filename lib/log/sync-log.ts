@@ -18,7 +18,7 @@ export const LINES_LOST = 'log-lines-lost';
 
 export interface SyncLogOptions {
   language: Language;
-  /** B13: one line per item written ("log every transfer"); off by default. */
+  /** One line per item written ("log every transfer", docs/behaviours.md B13); off by default. */
   logTransfers: boolean;
   timeZone?: string;
   clock?: () => Date;

@@ -1,6 +1,6 @@
 /**
  * The mapper's settings and the büro+ field names it reads. The field names are the
- * defaults of BUERO-GRAPHQL.md ("Assumed" and the COM names with the `fld` prefix); names
+ * defaults of docs/buero-api.md ("Assumed" and the COM names with the `fld` prefix); names
  * marked "assumed" below are not published by microtech at all. Each can be changed, so a
  * büro+ whose names differ needs no code change.
  */

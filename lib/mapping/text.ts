@@ -1,6 +1,6 @@
 /**
  * büro+ free texts (Info, Memo: RTF, HTML or plain text) → the body format Exchange gets
- * (HTML or plain text, a setting: B6 in PRODUCT.md), and the clean-up every free text needs.
+ * (HTML or plain text, a setting: docs/behaviours.md B6), and the clean-up every free text needs.
  */
 import type { Body } from '../exchange/model';
 import { isRtf, readRtf, type RtfParagraph } from './rtf';

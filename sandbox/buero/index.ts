@@ -1,5 +1,5 @@
 /**
- * büro+ GraphQL simulator: the API subset of ../shared/BUERO-GRAPHQL.md over real HTTP on
+ * büro+ GraphQL simulator: the API subset of docs/buero-api.md over real HTTP on
  * 127.0.0.1, with its OAuth 2.0 authorization server, fault injection and a page for people.
  * Decisions where büro+ publishes nothing are in README.md beside this file.
  */

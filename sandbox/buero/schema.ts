@@ -1,6 +1,6 @@
 /**
  * The GraphQL schema of the simulated büro+ API, built with the reference implementation
- * (graphql-js). Shapes follow microtech's documentation (../shared/BUERO-GRAPHQL.md):
+ * (graphql-js). Shapes follow microtech's documentation (docs/buero-api.md):
  *
  *   query    { tblCalendar { rowRead(…) { … }  rowsRead(…) { … }  conRead(first:, after:, …) { edges { node { … } cursor } pageInfo { … } } } }
  *   mutation { tblCalendar { rowNew { fldX(set: { text: "…" }) … rowSave { fldID fldModifyLSN } } rowModify(…) { … } rowDelete(…) { … } } }

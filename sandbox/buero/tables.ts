@@ -1,5 +1,5 @@
 /**
- * The büro+ tables the simulator serves, with their fields. Names follow ../shared/BUERO-GRAPHQL.md:
+ * The büro+ tables the simulator serves, with their fields. Names follow docs/buero-api.md:
  * the published ones (tables, common fields, address fields from the COM interface with the
  * `fld` prefix) and the assumed ones (tblUsers and tblCalendar fields).
  */

@@ -3,7 +3,7 @@
  * appointments, tasks, follow-ups, addresses with postal addresses and contact people. The
  * first records of each kind are the hard cases the sync must survive (DST days, series with
  * exceptions, RTF, XML metacharacters, emoji, very long texts, users without mailbox or Mandant);
- * the rest is drawn at random. Field names as in ../../../shared/BUERO-GRAPHQL.md.
+ * the rest is drawn at random. Field names as in docs/buero-api.md.
  */
 import { Random } from './random';
 import * as de from './german';

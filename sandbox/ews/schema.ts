@@ -1,6 +1,6 @@
 /**
  * Parses a SOAP request and validates it against Microsoft's EWS schema
- * (`../shared/ews-schema/messages.xsd`, see its README): each child of soap:Header and the
+ * (`sandbox/static/ews-schema/messages.xsd`, see its README): each child of soap:Header and the
  * child of soap:Body is validated on its own, with the namespaces in scope, as Exchange does.
  *
  * The schema is compiled ONCE per process (about 0.2 s) and the compiled validator is reused:
