@@ -1,4 +1,5 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { ExchangeCode } from '../../lib/error-codes';
 import { ack } from '../../lib/ack-token';
 import { SyncError } from '../../lib/errors';
 import { EwsTransport } from '../../lib/exchange/ews/transport';
@@ -42,17 +43,17 @@ const KEEP_MESSAGES = 5000;
 
 /** Short status words per error code (the catalogue's status.error.* keys). */
 const SHORT: Record<string, string> = {
-  'exchange.server-busy': 'busy',
-  'exchange.unavailable': 'unreachable',
-  'exchange.dns': 'dns',
-  'exchange.tls': 'tls',
-  'exchange.auth': 'auth',
-  'exchange.impersonation': 'impersonation',
-  'exchange.mailbox': 'mailbox',
-  'exchange.folder': 'folder',
-  'exchange.config': 'settings',
-  'exchange.item-rejected': 'rejected',
-  'exchange.request-rejected': 'rejected',
+  [ExchangeCode.serverBusy]: 'busy',
+  [ExchangeCode.unavailable]: 'unreachable',
+  [ExchangeCode.dns]: 'dns',
+  [ExchangeCode.tls]: 'tls',
+  [ExchangeCode.auth]: 'auth',
+  [ExchangeCode.impersonation]: 'impersonation',
+  [ExchangeCode.mailbox]: 'mailbox',
+  [ExchangeCode.folder]: 'folder',
+  [ExchangeCode.config]: 'settings',
+  [ExchangeCode.itemRejected]: 'rejected',
+  [ExchangeCode.requestRejected]: 'rejected',
 };
 
 // Exchange writer: the Node-RED side of lib/exchange/writer (queue in, results and events out).

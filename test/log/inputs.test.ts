@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { SyncError } from '../../lib/errors';
-import { catchText, classify, fromCaught, NODE_ERROR } from '../../lib/log/inputs';
+import { NodeCode } from '../../lib/error-codes';
+import { catchText, classify, fromCaught } from '../../lib/log/inputs';
 
 const NOW = new Date('2026-11-27T21:15:03.120Z');
 const writer = { id: 'a1f3', type: 'buero-exchange-writer', name: 'Exchange writer' };
@@ -90,7 +91,7 @@ describe('log inputs: each kind of message becomes a SyncEvent', function () {
 
     it('a plain thrown Error from a function node: no code, the node named without a name', function () {
       const e = fromCaught({ message: 'TypeError: Cannot read properties of undefined (reading \'x\')', source: { id: 'f9', type: 'function' } }, NOW);
-      assert.equal(e.code, NODE_ERROR);
+      assert.equal(e.code, NodeCode.error);
       assert.equal(e.reason, "Cannot read properties of undefined (reading 'x')");
       assert.equal(e.source, 'function f9');
     });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { BueroCode } from '../../lib/error-codes';
 import { ack } from '../../lib/ack-token';
 import { infoText } from '../../lib/log/format';
 import { helper } from '../support/node-red';
@@ -177,7 +178,7 @@ describe('buero-changes node (Node-RED flow, büro+ simulator over HTTP)', funct
     const appt = sim.db.insert('tblCalendar', termin('A'));
     await until(() => out.length === 1 && caught.length === 1, 'the change and the error');
     assert.equal(out[0].payload.id, appt.fldID);
-    assert.equal(caught[0].error.code, 'BUERO_MALFORMED_ROW');
+    assert.equal(caught[0].error.code, BueroCode.malformedRow);
     assert.match(caught[0].error.message, new RegExp(`\\[record: tblCalendar ${task.fldID}\\] \\[field: fldArt\\]`));
     assert.match(caught[0].error.message, /calendarKinds/);
   });

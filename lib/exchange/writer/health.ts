@@ -4,11 +4,12 @@
  * The writer's retry policy lives here and only here (as exchangelib's FaultTolerance): every
  * failed item and every failed call asks it what happens next.
  */
+import { ExchangeCode } from '../../error-codes';
 import { toError, type SyncError } from '../../errors';
 import type { SyncEvent } from '../../log/events';
 import { normalise } from '../../state/id-map';
 import { backoffDelay, hintedDelay, type BackoffPolicy, type Clock } from '../../net/retry';
-import { ExchangeCode, ExchangeError } from '../errors';
+import { ExchangeError } from '../errors';
 import type { WriterStats } from './api';
 
 /** Conflicts in a row (ErrorIrresolvableConflict) answered by re-reading the ChangeKey at once. */
