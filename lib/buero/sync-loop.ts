@@ -223,14 +223,14 @@ export class SyncLoop {
       if (!this.inOutage) {
         this.inOutage = true;
         this.outageSince = time;
-        this.o.event({ type: 'outage', system: 'buero', phase: 'begin', endpoint: this.o.endpoint, reason: err.message, time });
+        this.o.event({ type: 'outage', system: 'buero', phase: 'begin', endpoint: this.o.endpoint, reason: err.message, code: err.code, time });
       }
       this.lastFailure = key;
       this.setStatus({ state: 'outage', error: err });
       return;
     }
     if (first) {
-      this.o.event({ type: 'connection', system: 'buero', ok: false, endpoint: this.o.endpoint, reason: err.message, time });
+      this.o.event({ type: 'connection', system: 'buero', ok: false, endpoint: this.o.endpoint, reason: err.message, code: err.code, time });
       this.o.error(err);
     }
     this.lastFailure = key;

@@ -115,6 +115,7 @@ export function toSyncEvent(p: unknown, now: Date): SyncEvent | undefined {
         endpoint: str(p.endpoint) ?? '',
         ...opt('mailbox'),
         ...opt('reason'),
+        ...opt('code'),
         time,
       };
     case 'outage':
@@ -126,6 +127,7 @@ export function toSyncEvent(p: unknown, now: Date): SyncEvent | undefined {
         endpoint: str(p.endpoint) ?? '',
         ...opt('mailbox'),
         ...opt('reason'),
+        ...opt('code'),
         ...opt('since'),
         time,
       };

@@ -59,6 +59,7 @@ describe('büro+ sync loop: polling, outages, pause and sync-now (simulator over
     assert.equal(outage.length, 1, 'one line when the outage begins, not one per poll');
     assert.equal((outage[0] as { phase: string }).phase, 'begin');
     assert.match((outage[0] as { reason: string }).reason, /cannot be reached/);
+    assert.equal((outage[0] as { code?: string }).code, BueroCode.unreachable, 'the code the log takes its plain words from');
     assert.equal(errors.length, 0, 'an outage is not an error per poll');
 
     await sim.start();

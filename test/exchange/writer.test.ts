@@ -197,6 +197,8 @@ describe('exchange writer engine (fake transport, injected clock)', function () 
       assert.deepEqual(actions(), ['k:created']);
       const kinds = events.map((e) => `${e.type}:${'phase' in e ? e.phase : e.type === 'connection' ? e.ok : ''}`);
       assert.deepEqual(kinds, ['connection:false', 'outage:begin', 'outage:end', 'connection:true']);
+      // The failing ones carry the code the log takes its plain words from.
+      assert.deepEqual(events.slice(0, 2).map((e) => 'code' in e && e.code), [ExchangeCode.unavailable, ExchangeCode.unavailable]);
     });
 
     it('ErrorIrresolvableConflict: re-reads the ChangeKey and writes again', async function () {

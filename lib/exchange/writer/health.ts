@@ -146,10 +146,10 @@ export class Health {
     }
     if (this.endpointState !== 'down') {
       if (this.endpointState === 'unknown') {
-        this.event({ type: 'connection', system: 'exchange', ok: false, endpoint: this.o.transport.endpoint, reason: err.message, time: this.time() });
+        this.event({ type: 'connection', system: 'exchange', ok: false, endpoint: this.o.transport.endpoint, reason: err.message, code: err.code, time: this.time() });
       }
       this.endpointState = 'down';
-      this.event({ type: 'outage', system: 'exchange', phase: 'begin', endpoint: this.o.transport.endpoint, reason: err.message, time: this.time() });
+      this.event({ type: 'outage', system: 'exchange', phase: 'begin', endpoint: this.o.transport.endpoint, reason: err.message, code: err.code, time: this.time() });
     }
     return this.endpointWait;
   }
@@ -160,7 +160,7 @@ export class Health {
     mb.notBefore = Math.max(mb.notBefore, this.o.clock.now() + this.delay(err, mb.failures));
     if (err.code !== ExchangeCode.serverBusy && mb.problem !== err.code) {
       mb.problem = err.code;
-      this.event({ type: 'connection', system: 'exchange', ok: false, endpoint: this.o.transport.endpoint, mailbox, reason: err.message, time: this.time() });
+      this.event({ type: 'connection', system: 'exchange', ok: false, endpoint: this.o.transport.endpoint, mailbox, reason: err.message, code: err.code, time: this.time() });
     }
     return mb.notBefore;
   }
