@@ -102,7 +102,7 @@ export const OVERRIDE_FIELDS: Record<ItemKind, Record<string, FieldType>> = {
 
 const KINDS = ['all', 'appointment', 'task', 'contact'];
 
-/** Checks an override table from the edit dialog; a wrong row is a `config-invalid` error. */
+/** Checks an override table from the edit dialog; a wrong row is a `MAPPING_CONFIG_INVALID` error. */
 export function checkOverrides(rows: unknown): FieldOverride[] {
   if (rows === undefined || rows === null || rows === '') return [];
   if (!Array.isArray(rows)) {

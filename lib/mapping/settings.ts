@@ -173,7 +173,7 @@ function configError(field: string, message: string): SyncError {
 
 const FREE_BUSY = ['free', 'tentative', 'busy', 'oof', 'workingElsewhere'] as const;
 
-/** Complete, checked settings: defaults filled in; a wrong value is a `config-invalid` error. */
+/** Complete, checked settings: defaults filled in; a wrong value is a `MAPPING_CONFIG_INVALID` error. */
 export function resolveSettings(input: SettingsInput = {}): MapSettings {
   const s: MapSettings = {
     ...DEFAULT_SETTINGS,
