@@ -1,3 +1,4 @@
+import { BueroCode } from '../error-codes';
 import type { AckToken } from '../ack-token';
 import { SyncError, toError } from '../errors';
 import type { InfoParams, SyncEvent } from '../log/events';
@@ -87,7 +88,7 @@ export class ChangeFeed {
       users: this.users,
       known: this.known,
       outbox: this.outbox,
-      fail: (err) => opts.recordError(err instanceof SyncError ? err : new SyncError('BUERO_MALFORMED_ROW', toError(err).message, { cause: err })),
+      fail: (err) => opts.recordError(err instanceof SyncError ? err : new SyncError(BueroCode.malformedRow, toError(err).message, { cause: err })),
     };
     this.calendar = new CalendarRules(this.ctx);
     this.contacts = new ContactRules(this.ctx, this.reader);

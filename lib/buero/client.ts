@@ -1,3 +1,4 @@
+import { BueroCode } from '../error-codes';
 import { SyncError } from '../errors';
 import { type FieldMap, unknownFieldError } from './fields';
 import { type HttpTransport, isStaleConnection } from './http';
@@ -13,7 +14,7 @@ export interface AccessTokenSource {
 export class StaticToken implements AccessTokenSource {
   constructor(private readonly token: string) {}
   async getAccessToken(): Promise<string> {
-    if (!this.token) throw new SyncError('BUERO_AUTH', 'The static token of the büro+ connection is empty.');
+    if (!this.token) throw new SyncError(BueroCode.auth, 'The static token of the büro+ connection is empty.');
     return this.token;
   }
   rejected(): void {}
@@ -64,30 +65,30 @@ export class BueroClient {
       res = await this.post(text, variables, token);
       if (res.status === 401) {
         this.opts.auth.rejected(token);
-        throw new SyncError('BUERO_AUTH', `büro+ at ${this.host} refused the access token (HTTP 401). Re-connect to büro+ or check the token.`);
+        throw new SyncError(BueroCode.auth, `büro+ at ${this.host} refused the access token (HTTP 401). Re-connect to büro+ or check the token.`);
       }
     }
     if (res.status >= 500 || res.status === 429 || res.status === 408) {
-      throw new SyncError('BUERO_UNAVAILABLE', `büro+ at ${this.host} answered HTTP ${res.status}.`, { retryable: true });
+      throw new SyncError(BueroCode.unavailable, `büro+ at ${this.host} answered HTTP ${res.status}.`, { retryable: true });
     }
     if (res.status === 403) {
-      throw new SyncError('BUERO_FORBIDDEN', `büro+ at ${this.host} refused access (HTTP 403): the büro+ user needs "Zugriff über GraphQL erlaubt".`);
+      throw new SyncError(BueroCode.forbidden, `büro+ at ${this.host} refused access (HTTP 403): the büro+ user needs "Zugriff über GraphQL erlaubt".`);
     }
     let body: { data?: T; errors?: { message: string }[] };
     try {
       body = JSON.parse(res.body);
     } catch {
-      throw new SyncError('BUERO_PROTOCOL', `büro+ at ${this.host} answered HTTP ${res.status} without GraphQL JSON: is the endpoint URL right?`);
+      throw new SyncError(BueroCode.protocol, `büro+ at ${this.host} answered HTTP ${res.status} without GraphQL JSON: is the endpoint URL right?`);
     }
     if (body.errors && body.errors.length > 0) {
       for (const e of body.errors) {
         const unknown = unknownFieldError(String(e.message), this.opts.fields);
         if (unknown) throw unknown;
       }
-      throw new SyncError('BUERO_GRAPHQL', `büro+ reported: ${body.errors.map((e) => e.message).join('; ')}`);
+      throw new SyncError(BueroCode.graphql, `büro+ reported: ${body.errors.map((e) => e.message).join('; ')}`);
     }
     if (res.status >= 400 || !body.data) {
-      throw new SyncError('BUERO_HTTP', `büro+ at ${this.host} answered HTTP ${res.status}.`);
+      throw new SyncError(BueroCode.http, `büro+ at ${this.host} answered HTTP ${res.status}.`);
     }
     return body.data;
   }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { BueroCode } from '../error-codes';
 import { expandVariables, processEnvironment, type VariableLookup } from '../env';
 import { SyncError } from '../errors';
 import type { StateDb } from '../state/db';
@@ -33,7 +34,7 @@ export interface BueroConnectionSettings {
  */
 export function expandSetting(value: string | undefined, lookup: VariableLookup, setting: string, required = false): string {
   return expandVariables(value, lookup, required ? (name) => {
-    throw new SyncError('BUERO_CONFIG', `The environment variable ${name} (used in the setting "${setting}" of the büro+ connection) is not set.`, { field: setting });
+    throw new SyncError(BueroCode.config, `The environment variable ${name} (used in the setting "${setting}" of the büro+ connection) is not set.`, { field: setting });
   } : undefined);
 }
 
@@ -56,12 +57,12 @@ export function resolveSettings(s: BueroConnectionSettings, lookup: VariableLook
     const u = new URL(endpoint);
     if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('scheme');
   } catch {
-    throw new SyncError('BUERO_CONFIG', `The endpoint URL of the büro+ connection is not a valid http(s) URL: "${endpoint}".`, { field: 'endpoint' });
+    throw new SyncError(BueroCode.config, `The endpoint URL of the büro+ connection is not a valid http(s) URL: "${endpoint}".`, { field: 'endpoint' });
   }
   const mandantText = expandSetting(String(s.mandant ?? ''), lookup, 'Mandant', true).trim();
   const mandant = Number(mandantText);
   if (!/^\d+$/.test(mandantText) || !Number.isSafeInteger(mandant)) {
-    throw new SyncError('BUERO_CONFIG', `The Mandant number of the büro+ connection must be a whole number, not "${mandantText}".`, { field: 'mandant' });
+    throw new SyncError(BueroCode.config, `The Mandant number of the büro+ connection must be a whole number, not "${mandantText}".`, { field: 'mandant' });
   }
   const caFile = expandSetting(s.caFile, lookup, 'CA certificate').trim();
   let ca: string | undefined;
@@ -69,7 +70,7 @@ export function resolveSettings(s: BueroConnectionSettings, lookup: VariableLook
     try {
       ca = readFile(caFile);
     } catch (err) {
-      throw new SyncError('BUERO_CONFIG', `The CA certificate file of the büro+ connection cannot be read: ${caFile} (${(err as Error).message}).`, { field: 'caFile', cause: err });
+      throw new SyncError(BueroCode.config, `The CA certificate file of the büro+ connection cannot be read: ${caFile} (${(err as Error).message}).`, { field: 'caFile', cause: err });
     }
   }
   const clientId = expandSetting(s.clientId, lookup, 'client ID').trim();
@@ -78,8 +79,8 @@ export function resolveSettings(s: BueroConnectionSettings, lookup: VariableLook
   // a static token without a client ID means static, anything else OAuth.
   const authText = expandSetting(s.auth, lookup, 'authentication').trim();
   const auth = authText === 'static' || (authText !== 'oauth' && staticToken && !clientId) ? 'static' : 'oauth';
-  if (auth === 'oauth' && !clientId) throw new SyncError('BUERO_CONFIG', 'The büro+ connection uses OAuth but has no client ID.', { field: 'clientId' });
-  if (auth === 'static' && !staticToken) throw new SyncError('BUERO_CONFIG', 'The büro+ connection uses a static token but none is set.', { field: 'staticToken' });
+  if (auth === 'oauth' && !clientId) throw new SyncError(BueroCode.config, 'The büro+ connection uses OAuth but has no client ID.', { field: 'clientId' });
+  if (auth === 'static' && !staticToken) throw new SyncError(BueroCode.config, 'The büro+ connection uses a static token but none is set.', { field: 'staticToken' });
   return {
     endpoint,
     mandant,

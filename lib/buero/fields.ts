@@ -1,3 +1,4 @@
+import { BueroCode } from '../error-codes';
 import { SyncError } from '../errors';
 
 /**
@@ -108,7 +109,7 @@ export function resolveFieldMap(overrides: unknown): FieldMap {
       if (typeof value !== 'string' || value.trim() === '') continue;
       const name = value.trim();
       if (group !== 'calendarKinds' && !NAME.test(name)) {
-        throw new SyncError('BUERO_FIELD_NAME', `"${name}" is not a valid büro+ field name (setting ${settingName(group, key)}).`, {
+        throw new SyncError(BueroCode.fieldName, `"${name}" is not a valid büro+ field name (setting ${settingName(group, key)}).`, {
           field: name,
         });
       }
@@ -143,7 +144,7 @@ export function unknownFieldError(message: string, fields: FieldMap, typeNames: 
     const key = Object.entries(fields[entity]).find(([, v]) => v === field)?.[0];
     if (key) setting = `the setting ${settingName(entity, key)}`;
   }
-  return new SyncError('BUERO_UNKNOWN_FIELD', `büro+ has no field ${field} on type ${type}: change ${setting} (use "Check fields" to list the names that exist).`, {
+  return new SyncError(BueroCode.unknownField, `büro+ has no field ${field} on type ${type}: change ${setting} (use "Check fields" to list the names that exist).`, {
     field,
     record: type,
   });

@@ -1,3 +1,4 @@
+import { BueroCode } from '../error-codes';
 import { SyncError } from '../errors';
 import { HttpsClient } from '../net/https';
 
@@ -32,7 +33,7 @@ export class HttpTransport {
   ): Promise<HttpResponse> {
     const target = new URL(url);
     if (target.protocol !== 'https:' && target.protocol !== 'http:') {
-      throw new SyncError('BUERO_CONFIG', `Unsupported URL scheme in ${target.origin}: use https:// (or http:// for a local test server).`);
+      throw new SyncError(BueroCode.config, `Unsupported URL scheme in ${target.origin}: use https:// (or http:// for a local test server).`);
     }
     try {
       const answer = await this.client.request(url, init);
@@ -58,12 +59,12 @@ function unreachable(target: URL, err: Error): SyncError {
   // Certificate problems do not heal by retrying; say what to change.
   if (code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)) {
     return new SyncError(
-      'BUERO_TLS',
+      BueroCode.tls,
       `The certificate of ${target.host} is not trusted (${code}). Set the CA certificate of the büro+ connection to the CA that signed it.`,
       { cause: err },
     );
   }
-  return new SyncError('BUERO_UNREACHABLE', `büro+ at ${target.host} cannot be reached: ${err.message}`, {
+  return new SyncError(BueroCode.unreachable, `büro+ at ${target.host} cannot be reached: ${err.message}`, {
     retryable: true,
     cause: err,
   });

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { BueroCode } from '../error-codes';
 import { SyncError } from '../errors';
 import type { TokenStore } from '../state/tokens';
 import type { AccessTokenSource } from './client';
@@ -42,7 +43,7 @@ export async function resolveEndpoints(
   const origin = new URL(graphqlEndpoint).origin;
   const url = `${origin}/.well-known/oauth-authorization-server`;
   const res = await transport.request(url, { headers: { accept: 'application/json' } });
-  if (res.status >= 500) throw new SyncError('BUERO_UNAVAILABLE', `büro+ at ${origin} answered HTTP ${res.status} for its OAuth metadata.`, { retryable: true });
+  if (res.status >= 500) throw new SyncError(BueroCode.unavailable, `büro+ at ${origin} answered HTTP ${res.status} for its OAuth metadata.`, { retryable: true });
   let meta: Record<string, unknown> = {};
   try {
     meta = res.status === 200 ? JSON.parse(res.body) : {};
@@ -53,7 +54,7 @@ export async function resolveEndpoints(
   const tokenEndpoint = configured.tokenEndpoint || (meta.token_endpoint as string | undefined);
   if (!authorizationEndpoint || !tokenEndpoint) {
     throw new SyncError(
-      'BUERO_CONFIG',
+      BueroCode.config,
       `büro+ at ${origin} offers no OAuth metadata (${url}): set the authorization and token URLs of the büro+ connection.`,
     );
   }
@@ -115,10 +116,10 @@ export class OAuthSession implements AccessTokenSource {
   async getAccessToken(): Promise<string> {
     const t = this.opts.store.load();
     if (!t || t.clientId !== this.opts.clientId) {
-      throw new SyncError('BUERO_NOT_CONNECTED', 'The büro+ connection is not connected yet: open it in the editor and click "Connect to büro+".');
+      throw new SyncError(BueroCode.notConnected, 'The büro+ connection is not connected yet: open it in the editor and click "Connect to büro+".');
     }
     if (t.state === 'reconnect' || !t.refreshToken) {
-      throw new SyncError('BUERO_RECONNECT_NEEDED', `Re-connect to büro+ needed: ${t.reason ?? 'no refresh token stored'}.`);
+      throw new SyncError(BueroCode.reconnectNeeded, `Re-connect to büro+ needed: ${t.reason ?? 'no refresh token stored'}.`);
     }
     if (t.accessToken && t.accessExpiresAt && t.accessExpiresAt - EXPIRY_SKEW_MS > this.clock().getTime()) return t.accessToken;
     // Two requests needing a fresh token share one refresh: a second refresh with the same
@@ -166,11 +167,11 @@ export class OAuthSession implements AccessTokenSource {
   /** The callback of "Connect to büro+": trades the code for the first tokens of a new chain. */
   async completeLogin(params: { code?: string; state?: string; error?: string; error_description?: string }): Promise<void> {
     if (params.error) {
-      throw new SyncError('BUERO_LOGIN', `The büro+ login was not completed: ${params.error_description || params.error}.`);
+      throw new SyncError(BueroCode.login, `The büro+ login was not completed: ${params.error_description || params.error}.`);
     }
     const login = params.state ? this.pending.get(params.state) : undefined;
     if (!login || !params.code) {
-      throw new SyncError('BUERO_LOGIN', 'This büro+ login is unknown or expired: click "Connect to büro+" again.');
+      throw new SyncError(BueroCode.login, 'This büro+ login is unknown or expired: click "Connect to büro+" again.');
     }
     this.pending.delete(params.state as string);
     const res = await this.tokenRequest({
@@ -180,7 +181,7 @@ export class OAuthSession implements AccessTokenSource {
       code_verifier: login.verifier,
     });
     if (!res.access_token || !res.refresh_token) {
-      throw new SyncError('BUERO_LOGIN', `büro+ did not return ${res.access_token ? 'a refresh token' : 'an access token'}: ${res.error_description || res.error || 'no reason given'}.`);
+      throw new SyncError(BueroCode.login, `büro+ did not return ${res.access_token ? 'a refresh token' : 'an access token'}: ${res.error_description || res.error || 'no reason given'}.`);
     }
     this.store(res, res.refresh_token);
     this.opts.onStateChange?.('connected');
@@ -191,17 +192,17 @@ export class OAuthSession implements AccessTokenSource {
     try {
       res = await this.tokenRequest({ grant_type: 'refresh_token', refresh_token: refreshToken });
     } catch (err) {
-      if (err instanceof SyncError && err.code === 'BUERO_TOKEN_REFUSED') {
+      if (err instanceof SyncError && err.code === BueroCode.tokenRefused) {
         // invalid_grant: the chain is revoked, expired, or was reused (e.g. a rotation lost
         // in a crash before it could be stored). Only a new login helps.
         const reason = `büro+ refused the refresh token (${err.message})`;
         this.opts.store.markReconnectNeeded(this.opts.clientId, reason, this.clock());
         this.opts.onStateChange?.('reconnect', reason);
-        throw new SyncError('BUERO_RECONNECT_NEEDED', `Re-connect to büro+ needed: ${reason}.`, { cause: err });
+        throw new SyncError(BueroCode.reconnectNeeded, `Re-connect to büro+ needed: ${reason}.`, { cause: err });
       }
       throw err;
     }
-    if (!res.access_token) throw new SyncError('BUERO_PROTOCOL', 'The büro+ token endpoint answered without an access token.', { retryable: true });
+    if (!res.access_token) throw new SyncError(BueroCode.protocol, 'The büro+ token endpoint answered without an access token.', { retryable: true });
     // Committed before the access token is handed out (see TokenStore). A server that does
     // not rotate keeps the old refresh token valid.
     this.store(res, res.refresh_token ?? refreshToken);
@@ -238,21 +239,21 @@ export class OAuthSession implements AccessTokenSource {
     }
     const res = await this.opts.transport.request(tokenEndpoint, { method: 'POST', headers, body: body.toString() });
     if (res.status >= 500) {
-      throw new SyncError('BUERO_UNAVAILABLE', `The büro+ token endpoint answered HTTP ${res.status}.`, { retryable: true });
+      throw new SyncError(BueroCode.unavailable, `The büro+ token endpoint answered HTTP ${res.status}.`, { retryable: true });
     }
     let json: TokenResponse;
     try {
       json = JSON.parse(res.body);
     } catch {
-      throw new SyncError('BUERO_PROTOCOL', `The büro+ token endpoint answered HTTP ${res.status} without JSON: check the token URL.`);
+      throw new SyncError(BueroCode.protocol, `The büro+ token endpoint answered HTTP ${res.status} without JSON: check the token URL.`);
     }
     if (res.status >= 400 || json.error) {
       const why = json.error_description ? `${json.error}: ${json.error_description}` : json.error || `HTTP ${res.status}`;
-      if (json.error === 'invalid_grant') throw new SyncError('BUERO_TOKEN_REFUSED', why);
+      if (json.error === 'invalid_grant') throw new SyncError(BueroCode.tokenRefused, why);
       if (json.error === 'invalid_client' || json.error === 'unauthorized_client') {
-        throw new SyncError('BUERO_CLIENT', `büro+ does not accept the OAuth client (${why}): check client ID and secret of the büro+ connection.`);
+        throw new SyncError(BueroCode.client, `büro+ does not accept the OAuth client (${why}): check client ID and secret of the büro+ connection.`);
       }
-      throw new SyncError('BUERO_TOKEN', `The büro+ token endpoint refused the request (${why}).`);
+      throw new SyncError(BueroCode.token, `The büro+ token endpoint refused the request (${why}).`);
     }
     return json;
   }

@@ -1,3 +1,4 @@
+import { BueroCode } from '../error-codes';
 import { SyncError, toError } from '../errors';
 import type { SyncEvent } from '../log/events';
 import { backoffStep, type BackoffPolicy } from '../net/retry';
@@ -54,17 +55,17 @@ export interface SyncLoopOptions {
 }
 
 const AUTH_STATES: Record<string, LoopState> = {
-  BUERO_RECONNECT_NEEDED: 'reconnect',
-  BUERO_NOT_CONNECTED: 'not-connected',
+  [BueroCode.reconnectNeeded]: 'reconnect',
+  [BueroCode.notConnected]: 'not-connected',
   // A static token büro+ refuses (401), or a büro+ user without GraphQL access (403).
-  BUERO_AUTH: 'refused',
-  BUERO_FORBIDDEN: 'refused',
+  [BueroCode.auth]: 'refused',
+  [BueroCode.forbidden]: 'refused',
 };
 
 function asSyncError(err: unknown): SyncError {
   if (err instanceof SyncError) return err;
   const e = toError(err);
-  return new SyncError('BUERO_INTERNAL', e.message, { cause: e });
+  return new SyncError(BueroCode.internal, e.message, { cause: e });
 }
 
 export class SyncLoop {
@@ -222,18 +223,18 @@ export class SyncLoop {
       if (!this.inOutage) {
         this.inOutage = true;
         this.outageSince = time;
-        this.o.event({ type: 'outage', system: 'buero', phase: 'begin', endpoint: this.o.endpoint, reason: err.message, time });
+        this.o.event({ type: 'outage', system: 'buero', phase: 'begin', endpoint: this.o.endpoint, reason: err.message, code: err.code, time });
       }
       this.lastFailure = key;
       this.setStatus({ state: 'outage', error: err });
       return;
     }
     if (first) {
-      this.o.event({ type: 'connection', system: 'buero', ok: false, endpoint: this.o.endpoint, reason: err.message, time });
+      this.o.event({ type: 'connection', system: 'buero', ok: false, endpoint: this.o.endpoint, reason: err.message, code: err.code, time });
       this.o.error(err);
     }
     this.lastFailure = key;
-    if (err.code === 'BUERO_MANDANT_MISMATCH') {
+    if (err.code === BueroCode.mandantMismatch) {
       // The endpoint serves another company's data: never read it.
       this.fatal = true;
       this.clearTimer();

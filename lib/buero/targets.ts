@@ -1,3 +1,4 @@
+import { BueroCode } from '../error-codes';
 import type { KnownTarget } from '../state/cursor';
 import type { ChangeTarget, SyncUser } from './change';
 import { SyncError } from '../errors';
@@ -18,7 +19,7 @@ export function participantsOf(row: Record<string, unknown>, fields: FieldMap, r
   if (raw === null || raw === undefined || raw === '') return [];
   if (typeof raw === 'number' && Number.isSafeInteger(raw)) return [raw];
   if (typeof raw !== 'string') {
-    throw new SyncError('BUERO_MALFORMED_ROW', `${record}: ${field} is not a list of user numbers (${JSON.stringify(raw)}).`, { record, field });
+    throw new SyncError(BueroCode.malformedRow, `${record}: ${field} is not a list of user numbers (${JSON.stringify(raw)}).`, { record, field });
   }
   const out: number[] = [];
   for (const part of raw.split(';')) {
@@ -26,7 +27,7 @@ export function participantsOf(row: Record<string, unknown>, fields: FieldMap, r
     if (p === '') continue;
     const n = toInt(p);
     if (n === undefined) {
-      throw new SyncError('BUERO_MALFORMED_ROW', `${record}: ${field} holds "${p}", which is not a user number (expected e.g. "1;5;7").`, {
+      throw new SyncError(BueroCode.malformedRow, `${record}: ${field} holds "${p}", which is not a user number (expected e.g. "1;5;7").`, {
         record,
         field,
       });
@@ -42,7 +43,7 @@ export function ownerOf(row: Record<string, unknown>, fields: FieldMap, record: 
   if (raw === null || raw === undefined || raw === '') return undefined;
   const n = toInt(raw);
   if (n === undefined) {
-    throw new SyncError('BUERO_MALFORMED_ROW', `${record}: ${field} holds ${JSON.stringify(raw)}, which is not a user number.`, { record, field });
+    throw new SyncError(BueroCode.malformedRow, `${record}: ${field} holds ${JSON.stringify(raw)}, which is not a user number.`, { record, field });
   }
   return n;
 }

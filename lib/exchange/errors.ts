@@ -1,3 +1,4 @@
+import type { ExchangeErrorCode } from '../error-codes';
 import { SyncError } from '../errors';
 
 /**
@@ -9,34 +10,6 @@ import { SyncError } from '../errors';
  *   authentication); everything waits.
  */
 export type ErrorScope = 'item' | 'mailbox' | 'endpoint';
-
-/** The writer's error codes; the transports map their own codes onto these. */
-export const ExchangeCode = {
-  /** Exchange asked us to slow down (EWS ErrorServerBusy, Graph 429); honour backOffMs. */
-  serverBusy: 'exchange.server-busy',
-  /** HTTP 503, a broken connection, a timeout: try again with exponential backoff. */
-  unavailable: 'exchange.unavailable',
-  dns: 'exchange.dns',
-  tls: 'exchange.tls',
-  /** Credentials refused (HTTP 401, or an AADSTS error from Entra ID). */
-  auth: 'exchange.auth',
-  /** The account may not act for this mailbox (ErrorImpersonateUserDenied and friends). */
-  impersonation: 'exchange.impersonation',
-  /** The mailbox does not exist or is not available (ErrorNonExistentMailbox, moving). */
-  mailbox: 'exchange.mailbox',
-  /** The item changed since we last saw it (ErrorIrresolvableConflict): re-read and retry. */
-  conflict: 'exchange.conflict',
-  /** The item is gone (deleted in Outlook). */
-  itemNotFound: 'exchange.item-not-found',
-  /** Exchange rejected this item's content; trying again will not help. */
-  itemRejected: 'exchange.item-rejected',
-  /** Exchange rejected the whole request (schema, version); a bug or a setting. */
-  requestRejected: 'exchange.request-rejected',
-  /** A folder the writer needs could not be found or created. */
-  folder: 'exchange.folder',
-  /** A connection setting is missing or wrong. */
-  config: 'exchange.config',
-} as const;
 
 export interface ExchangeErrorDetails {
   record?: string;
@@ -58,13 +31,15 @@ export interface ExchangeErrorDetails {
 
 /** A SyncError that also tells the writer how far the failure reaches and how long to wait. */
 export class ExchangeError extends SyncError {
+  /** Always one of ExchangeCode (lib/error-codes.ts). */
+  declare readonly code: ExchangeErrorCode;
   readonly scope: ErrorScope;
   readonly backOffMs?: number;
   readonly httpStatus?: number;
   readonly serverCode?: string;
   readonly ambiguous: boolean;
 
-  constructor(code: string, message: string, details: ExchangeErrorDetails = {}) {
+  constructor(code: ExchangeErrorCode, message: string, details: ExchangeErrorDetails = {}) {
     super(code, message, details);
     this.name = 'ExchangeError';
     this.scope = details.scope ?? 'item';

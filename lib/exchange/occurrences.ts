@@ -1,4 +1,5 @@
-import { ExchangeCode, ExchangeError } from './errors';
+import { ExchangeCode } from '../error-codes';
+import { ExchangeError } from './errors';
 import type { Recurrence, Weekday } from './model';
 import type { ItemRef, ItemResult } from './transport';
 

@@ -1,3 +1,4 @@
+import { WriterCode } from '../error-codes';
 import { SyncError } from '../errors';
 import type { ItemKind, WriterMessage } from './model';
 
@@ -6,8 +7,6 @@ import type { ItemKind, WriterMessage } from './model';
  * model.ts before anything is queued, so a bad message is rejected at once with an error that
  * names the record (the writer key) and the field, and nothing half-valid reaches Exchange.
  */
-
-export const INVALID_MESSAGE = 'writer.invalid-message';
 
 const KINDS: readonly ItemKind[] = ['appointment', 'task', 'contact'];
 const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
@@ -41,7 +40,7 @@ class Check {
   constructor(readonly record: string) {}
 
   fail(field: string, problem: string): never {
-    throw new SyncError(INVALID_MESSAGE, `${this.record}: ${field} ${problem}`, { record: this.record, field });
+    throw new SyncError(WriterCode.messageInvalid, `${this.record}: ${field} ${problem}`, { record: this.record, field });
   }
 
   object(value: unknown, field: string): Record<string, unknown> {

@@ -15,6 +15,8 @@ export type SyncEvent =
       mailbox?: string;
       /** Plain-words reason when ok is false. */
       reason?: string;
+      /** The error code (lib/error-codes.ts) when ok is false: the log's plain words come from it. */
+      code?: string;
       time: string;
     }
   | {
@@ -24,6 +26,8 @@ export type SyncEvent =
       endpoint: string;
       mailbox?: string;
       reason?: string;
+      /** The error code on 'begin' (lib/error-codes.ts): the log's plain words come from it. */
+      code?: string;
       /**
        * On 'end': when the outage began (ISO), for the duration in the log line. The log sink
        * fills it from the 'begin' event it saw when the sender leaves it out.

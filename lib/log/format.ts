@@ -1,7 +1,7 @@
 /**
  * One log line per event:
  *
- *     2026-11-27 22:15:03.120 +01:00 ERROR Error BUERO_FIELD, record tblCalendar 4711, field fldBeginn: …
+ *     2026-11-27 22:15:03.120 +01:00 ERROR Error MAPPING_FIELD_INVALID, record tblCalendar 4711, field fldBeginn: …
  *
  * Local time with its UTC offset (a reader in another zone, or on a DST night, still knows the
  * instant), the level, then the text in German or English. The level words stay English in
@@ -99,13 +99,13 @@ export function eventText(event: SyncEvent, language: Language): string {
       const system = t.system[event.system] ?? event.system;
       return event.ok
         ? t.connected(system, event.endpoint, mailbox)
-        : t.connectionFailed(system, event.endpoint, mailbox, plainReason(event.reason, language));
+        : t.connectionFailed(system, event.endpoint, mailbox, plainReason(event.reason, language, event.code));
     }
     case 'outage': {
       const mailbox = event.mailbox ? t.mailbox(event.mailbox) : '';
       const system = t.system[event.system] ?? event.system;
       return event.phase === 'begin'
-        ? t.outageBegin(system, event.endpoint, mailbox, plainReason(event.reason, language))
+        ? t.outageBegin(system, event.endpoint, mailbox, plainReason(event.reason, language, event.code))
         : t.outageEnd(system, event.endpoint, mailbox, durationBetween(event.since, event.time));
     }
     case 'error': {

@@ -8,6 +8,7 @@
  *  (d) Status-node messages (`msg.status`) → an info line about the node's status.
  * Anything else is ignored (the sink notes it at debug level).
  */
+import { NodeCode } from '../error-codes';
 import { EVENT_TOPIC, type InfoParams, type SyncEvent } from './events';
 import { STATUS_CODE } from './format';
 
@@ -30,9 +31,6 @@ const ACTIONS: readonly string[] = [
   'recreated',
   'skipped',
 ] satisfies Transfer['action'][];
-
-/** The error code of a Catch message whose error carries none. */
-export const NODE_ERROR = 'NODE_ERROR';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === 'object' && !Array.isArray(v);
@@ -117,6 +115,7 @@ export function toSyncEvent(p: unknown, now: Date): SyncEvent | undefined {
         endpoint: str(p.endpoint) ?? '',
         ...opt('mailbox'),
         ...opt('reason'),
+        ...opt('code'),
         time,
       };
     case 'outage':
@@ -128,6 +127,7 @@ export function toSyncEvent(p: unknown, now: Date): SyncEvent | undefined {
         endpoint: str(p.endpoint) ?? '',
         ...opt('mailbox'),
         ...opt('reason'),
+        ...opt('code'),
         ...opt('since'),
         time,
       };
@@ -136,7 +136,7 @@ export function toSyncEvent(p: unknown, now: Date): SyncEvent | undefined {
     case 'error':
       return {
         type: 'error',
-        code: str(p.code) || NODE_ERROR,
+        code: str(p.code) || NodeCode.error,
         ...opt('record'),
         ...opt('field'),
         reason: str(p.reason) ?? '',
@@ -219,7 +219,7 @@ export function fromCaught(error: Obj, now: Date): ErrorEvent {
   const source = nodeLabel(error.source);
   return {
     type: 'error',
-    code: code || NODE_ERROR,
+    code: code || NodeCode.error,
     ...(record ? { record } : {}),
     ...(field ? { field } : {}),
     reason: text.trim(),

@@ -1,6 +1,7 @@
 /**
  * büro+ calendar entry (tblCalendar, kind Termin) → neutral appointment.
  */
+import { MappingCode } from '../error-codes';
 import type { Appointment } from '../exchange/model';
 import { cleanBody, cleanLine, cleanSubject } from './clean';
 import { readBoolean, readDateTime, readInteger, readText, show, type BueroRecord, type MapContext } from './record';
@@ -26,7 +27,7 @@ export function toExchangeAppointment(record: BueroRecord, ctx: MapContext, sett
     const firstDay = dateOf(startValue, zone);
     const lastDay = dateOf(endValue, zone);
     if (lastDay < firstDay) {
-      throw ctx.error('end-before-start', f.end, `the last day ${lastDay} lies before the first day ${firstDay}.`);
+      throw ctx.error(MappingCode.endBeforeStart, f.end, `the last day ${lastDay} lies before the first day ${firstDay}.`);
     }
     start = startOfDay(firstDay, zone);
     end = startOfDay(addDays(lastDay, 1), zone);
@@ -35,7 +36,7 @@ export function toExchangeAppointment(record: BueroRecord, ctx: MapContext, sett
     end = instantOf(endValue, zone);
     if (end.getTime() < start.getTime()) {
       throw ctx.error(
-        'end-before-start',
+        MappingCode.endBeforeStart,
         f.end,
         `the end ${show(record[f.end])} lies before the start ${show(record[f.start])}.`,
       );
@@ -84,7 +85,7 @@ export function reminderMinutes(
   const value = readInteger(record, field);
   if (value === undefined) return fallback;
   if (value === 'invalid' || value < 0) {
-    ctx.warn('value-ignored', field, `${show(record[field])} is no number of minutes; the default reminder is used.`, target);
+    ctx.warn(MappingCode.valueIgnored, field, `${show(record[field])} is no number of minutes; the default reminder is used.`, target);
     return fallback;
   }
   return value;
@@ -96,7 +97,7 @@ export function finishAppointment(a: Appointment, ctx: MapContext, settings: Map
   a.body = cleanBody(ctx, 'body', a.body);
   a.location = cleanLine(ctx, 'location', a.location);
   if (Date.parse(a.end) < Date.parse(a.start)) {
-    throw ctx.error('end-before-start', ctx.fieldFor('end'), `the end ${a.end} lies before the start ${a.start}.`);
+    throw ctx.error(MappingCode.endBeforeStart, ctx.fieldFor('end'), `the end ${a.end} lies before the start ${a.start}.`);
   }
   return a;
 }

@@ -3,6 +3,7 @@
  * subject Exchange accepts, only valid e-mail addresses. Each repair is a warning naming the
  * record and the field the value came from.
  */
+import { MappingCode } from '../error-codes';
 import type { Body } from '../exchange/model';
 import type { MapContext } from './record';
 import { show } from './record';
@@ -14,14 +15,14 @@ export const SUBJECT_MAX = 255;
 export function cleanLine(ctx: MapContext, target: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const { text, removed } = removeControlChars(value, true);
-  if (removed) ctx.warn('control-chars-removed', ctx.fieldFor(target), 'control characters or line breaks were removed.');
+  if (removed) ctx.warn(MappingCode.controlCharsRemoved, ctx.fieldFor(target), 'control characters or line breaks were removed.');
   return text.replace(/ {2,}/g, ' ').trim();
 }
 
 export function cleanBody(ctx: MapContext, target: string, body: Body | undefined): Body | undefined {
   if (body === undefined) return undefined;
   const { text, removed } = removeControlChars(body.content, false);
-  if (removed) ctx.warn('control-chars-removed', ctx.fieldFor(target), 'control characters were removed.');
+  if (removed) ctx.warn(MappingCode.controlCharsRemoved, ctx.fieldFor(target), 'control characters were removed.');
   return { format: body.format, content: text };
 }
 
@@ -29,11 +30,11 @@ export function cleanBody(ctx: MapContext, target: string, body: Body | undefine
 export function cleanSubject(ctx: MapContext, target: string, value: string, placeholder: string): string {
   const subject = cleanLine(ctx, target, value) ?? '';
   if (subject === '') {
-    ctx.warn('subject-empty', ctx.fieldFor(target), `the subject is empty; "${placeholder}" is used instead.`);
+    ctx.warn(MappingCode.subjectEmpty, ctx.fieldFor(target), `the subject is empty; "${placeholder}" is used instead.`);
     return placeholder;
   }
   if (subject.length > SUBJECT_MAX) {
-    ctx.warn('subject-cut', ctx.fieldFor(target), `the subject has ${subject.length} characters; it was cut to ${SUBJECT_MAX}.`);
+    ctx.warn(MappingCode.subjectCut, ctx.fieldFor(target), `the subject has ${subject.length} characters; it was cut to ${SUBJECT_MAX}.`);
     return cut(subject, SUBJECT_MAX).trimEnd();
   }
   return subject;
@@ -56,12 +57,12 @@ export function cleanEmails(ctx: MapContext, candidates: Array<{ value: string; 
     const address = value.trim().replace(/^mailto:/i, '').replace(/^<(.*)>$/, '$1').trim();
     if (address === '') continue;
     if (!isEmail(address)) {
-      ctx.warn('email-dropped', field, `${show(value)} is no valid e-mail address; it was left out.`, field.startsWith('override') ? undefined : target);
+      ctx.warn(MappingCode.emailDropped, field, `${show(value)} is no valid e-mail address; it was left out.`, field.startsWith('override') ? undefined : target);
       continue;
     }
     if (out.some((a) => a.toLowerCase() === address.toLowerCase())) continue;
     if (out.length === max) {
-      ctx.warn('email-dropped', field, `${show(address)} was left out: Exchange contacts hold ${max} e-mail addresses.`, field.startsWith('override') ? undefined : target);
+      ctx.warn(MappingCode.emailDropped, field, `${show(address)} was left out: Exchange contacts hold ${max} e-mail addresses.`, field.startsWith('override') ? undefined : target);
       continue;
     }
     out.push(address);

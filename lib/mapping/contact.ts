@@ -4,6 +4,7 @@
  * (Anschrift) and the address (Adresse); an address without contact people becomes a
  * company contact (tblAddresses), named after the company.
  */
+import { MappingCode } from '../error-codes';
 import type { BueroChange } from '../buero/change';
 import type { Contact, PostalAddress } from '../exchange/model';
 import { cleanBody, cleanEmails, cleanLine } from './clean';
@@ -127,7 +128,7 @@ export function finishContact(c: Contact, ctx: MapContext): Contact {
   if (!c.displayName || !ctx.fieldFor('displayName').startsWith('override')) c.displayName = displayNameOf(c);
   if (!c.displayName) {
     throw ctx.error(
-      'contact-no-name',
+      MappingCode.contactNoName,
       ctx.fieldFor('displayName'),
       'the contact has no name, no company and no e-mail address; Outlook could not list it.',
     );

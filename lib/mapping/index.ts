@@ -6,6 +6,7 @@
  * (empty subject, over-long subject, invalid e-mail, control characters) come back as
  * warnings, which are SyncErrors too.
  */
+import { MappingCode } from '../error-codes';
 import type { BueroChange, ChangeTarget } from '../buero/change';
 import { SyncError } from '../errors';
 import { writerKey } from '../exchange/key';
@@ -45,9 +46,9 @@ function checkChange(change: unknown): BueroChange {
   const c = (change ?? {}) as Partial<BueroChange>;
   const record = recordName(typeof change === 'object' && change !== null ? c : {});
   const bad = (field: string, text: string) =>
-    new SyncError('bad-change', `${record}, ${field}: ${text}`, { record, field: `payload.${field}` });
+    new SyncError(MappingCode.changeInvalid, `${record}, ${field}: ${text}`, { record, field: `payload.${field}` });
   if (typeof change !== 'object' || change === null || Array.isArray(change)) {
-    throw new SyncError('bad-change', `${record}, payload: ${show(change)} is no büro+ change.`, { record, field: 'payload' });
+    throw new SyncError(MappingCode.changeInvalid, `${record}, payload: ${show(change)} is no büro+ change.`, { record, field: 'payload' });
   }
   if (!['create', 'update', 'delete'].includes(c.op as string)) throw bad('op', `${show(c.op)} is none of create, update, delete.`);
   if (!(c.kind && c.kind in TABLES)) throw bad('kind', `${show(c.kind)} is none of appointment, task, contact.`);

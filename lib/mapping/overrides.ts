@@ -8,6 +8,7 @@
  * mandant, lsn), and for contacts `$address` and `$postalAddress`. A result of `undefined`
  * (nothing matched) keeps the mapped value; `null` clears the field.
  */
+import { MappingCode } from '../error-codes';
 import { SyncError } from '../errors';
 import type { Appointment, Body, Contact, ItemKind, Task } from '../exchange/model';
 import type { BueroChange } from '../buero/change';
@@ -101,11 +102,11 @@ export const OVERRIDE_FIELDS: Record<ItemKind, Record<string, FieldType>> = {
 
 const KINDS = ['all', 'appointment', 'task', 'contact'];
 
-/** Checks an override table from the edit dialog; a wrong row is a `config-invalid` error. */
+/** Checks an override table from the edit dialog; a wrong row is a `MAPPING_CONFIG_INVALID` error. */
 export function checkOverrides(rows: unknown): FieldOverride[] {
   if (rows === undefined || rows === null || rows === '') return [];
   if (!Array.isArray(rows)) {
-    throw new SyncError('config-invalid', 'The field overrides must be a list.', { record: 'buero-map settings', field: 'overrides' });
+    throw new SyncError(MappingCode.configInvalid, 'The field overrides must be a list.', { record: 'buero-map settings', field: 'overrides' });
   }
   return rows.map((row, i) => {
     const r = (row ?? {}) as Record<string, unknown>;
@@ -113,7 +114,7 @@ export function checkOverrides(rows: unknown): FieldOverride[] {
     const kind = (r.kind === undefined || r.kind === '' ? 'all' : r.kind) as string;
     const field = typeof r.field === 'string' ? r.field.trim() : '';
     const expression = typeof r.expression === 'string' ? r.expression.trim() : '';
-    const bad = (text: string) => new SyncError('config-invalid', `Field override ${i + 1}: ${text}`, { record: 'buero-map settings', field: where });
+    const bad = (text: string) => new SyncError(MappingCode.configInvalid, `Field override ${i + 1}: ${text}`, { record: 'buero-map settings', field: where });
     if (!KINDS.includes(kind)) throw bad(`the kind "${kind}" is none of ${KINDS.join(', ')}.`);
     const kinds = kind === 'all' ? (['appointment', 'task', 'contact'] as const) : [kind as ItemKind];
     if (!kinds.some((k) => field in OVERRIDE_FIELDS[k])) {
@@ -143,7 +144,7 @@ export async function applyOverrides<K extends ItemKind>(
   const rows = overrides.filter((o) => (o.kind === 'all' || o.kind === kind) && o.field in OVERRIDE_FIELDS[kind]);
   if (rows.length === 0) return;
   if (!evaluate) {
-    throw new SyncError('config-invalid', 'Field overrides are set but no expression engine was given.', {
+    throw new SyncError(MappingCode.configInvalid, 'Field overrides are set but no expression engine was given.', {
       record: ctx.record,
       field: 'overrides',
     });
@@ -156,7 +157,7 @@ export async function applyOverrides<K extends ItemKind>(
       value = await evaluate(o, input, { ...bindings, item: JSON.parse(JSON.stringify(item)) });
     } catch (err) {
       const reason = err instanceof Error ? err.message : String((err as { message?: unknown })?.message ?? err);
-      throw new SyncError('override-failed', `${ctx.record}, ${where}: the expression ${show(o.expression)} failed: ${reason}`, {
+      throw new SyncError(MappingCode.overrideFailed, `${ctx.record}, ${where}: the expression ${show(o.expression)} failed: ${reason}`, {
         record: ctx.record,
         field: where,
         cause: err,
@@ -165,7 +166,7 @@ export async function applyOverrides<K extends ItemKind>(
     if (value === undefined) continue;
     const coerced = coerce(value, OVERRIDE_FIELDS[kind][o.field], options);
     if (coerced.error) {
-      throw new SyncError('override-invalid', `${ctx.record}, ${where}: ${show(value)} ${coerced.error}`, { record: ctx.record, field: where });
+      throw new SyncError(MappingCode.overrideInvalid, `${ctx.record}, ${where}: ${show(value)} ${coerced.error}`, { record: ctx.record, field: where });
     }
     setPath(target, o.field, coerced.value);
     ctx.from(o.field, where);

@@ -2,6 +2,7 @@
  * Reading one büro+ record: every fault names the record (`tblCalendar 4711`) and the field
  * (`fldBeginn`). Faults the mapper can repair become warnings; the others are thrown.
  */
+import { MappingCode } from '../error-codes';
 import { SyncError } from '../errors';
 import { parseBueroDateTime, type BueroDateTime } from '../time';
 
@@ -64,7 +65,7 @@ export function readText(ctx: MapContext, record: BueroRecord | undefined, field
   if (!present(value)) return undefined;
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
-  throw ctx.error('field-invalid', field, `${show(value)} is no text.`);
+  throw ctx.error(MappingCode.fieldInvalid, field, `${show(value)} is no text.`);
 }
 
 const TRUE = ['true', '1', '-1', 'j', 'ja', 'y', 'yes', 'wahr'];
@@ -78,7 +79,7 @@ export function readBoolean(ctx: MapContext, record: BueroRecord | undefined, fi
   const s = String(value).trim().toLowerCase();
   if (TRUE.includes(s)) return true;
   if (FALSE.includes(s)) return false;
-  throw ctx.error('field-invalid', field, `${show(value)} is neither true nor false.`);
+  throw ctx.error(MappingCode.fieldInvalid, field, `${show(value)} is neither true nor false.`);
 }
 
 /** A whole number, or undefined when empty; `invalid` when present but no whole number. */
@@ -96,10 +97,10 @@ export function readDateTime(ctx: MapContext, record: BueroRecord | undefined, f
 export function readDateTime(ctx: MapContext, record: BueroRecord | undefined, field: string, required: boolean): BueroDateTime | undefined {
   const value = field && record ? record[field] : undefined;
   if (!present(value)) {
-    if (required) throw ctx.error('field-missing', field, 'the date-time is missing.');
+    if (required) throw ctx.error(MappingCode.fieldMissing, field, 'the date-time is missing.');
     return undefined;
   }
   const parsed = parseBueroDateTime(value);
-  if (!parsed) throw ctx.error('field-invalid', field, `${show(value)} is no valid date-time (expected YYYY-MM-DDTHH:mm:ss).`);
+  if (!parsed) throw ctx.error(MappingCode.fieldInvalid, field, `${show(value)} is no valid date-time (expected YYYY-MM-DDTHH:mm:ss).`);
   return parsed;
 }

@@ -4,6 +4,7 @@
  * it cannot hold exactly is an error naming the record and the rule, never a series that
  * silently shows other dates in Outlook than in büro+.
  */
+import { MappingCode } from '../error-codes';
 import type { Recurrence, Weekday } from '../exchange/model';
 import type { MapContext } from './record';
 import { show } from './record';
@@ -47,8 +48,8 @@ export function toRecurrence(
   ctx: MapContext,
   fields: SeriesFields,
 ): Recurrence {
-  const fail = (text: string) => ctx.error('series-unsupported', fields.rule, `the series rule ${show(ruleText)} ${text}`);
-  const invalid = (text: string) => ctx.error('series-invalid', fields.rule, `the series rule ${show(ruleText)} ${text}`);
+  const fail = (text: string) => ctx.error(MappingCode.seriesUnsupported, fields.rule, `the series rule ${show(ruleText)} ${text}`);
+  const invalid = (text: string) => ctx.error(MappingCode.seriesInvalid, fields.rule, `the series rule ${show(ruleText)} ${text}`);
 
   // fldSerie holds the RRULE value; tolerate a whole iCalendar fragment (RRULE:, EXDATE: lines).
   const lines = ruleText.replace(/\r?\n[ \t]/g, '').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
@@ -207,14 +208,14 @@ export function toRecurrence(
   // starts at the first matching date. Say so rather than guess.
   if (!occursOn(recurrence, start.date)) {
     ctx.warn(
-      'series-start-mismatch',
+      MappingCode.seriesStartMismatch,
       fields.rule,
       `the series starts on ${start.date}, which the rule ${show(ruleText)} does not include; Outlook starts the series on the first date that matches.`,
     );
   }
   if ((r.pattern === 'absoluteMonthly' || r.pattern === 'absoluteYearly') && (r.dayOfMonth ?? 0) > 28) {
     ctx.warn(
-      'series-short-months',
+      MappingCode.seriesShortMonths,
       fields.rule,
       `the series repeats on day ${r.dayOfMonth}; in months without that day büro+ (RFC 5545) skips the date, Outlook uses the last day of the month.`,
     );
@@ -225,7 +226,7 @@ export function toRecurrence(
   const kept: string[] = [];
   for (const date of deleted) {
     if (!occursOn(recurrence, date) || (last !== undefined && date > last)) {
-      ctx.warn('series-exception-ignored', fields.exceptions, `${date} is no date of the series; the exception is left out.`);
+      ctx.warn(MappingCode.seriesExceptionIgnored, fields.exceptions, `${date} is no date of the series; the exception is left out.`);
     } else {
       kept.push(date);
     }
@@ -291,7 +292,7 @@ function exceptionDates(ctx: MapContext, field: string, text: string, zone: stri
       /^(\d{4})-?(\d{2})-?(\d{2})(?:[T ](\d{2}):?(\d{2})(?::?(\d{2})(?:\.\d+)?)?(Z)?)?$/i.exec(raw);
     const date = m ? `${m[1]}-${m[2]}-${m[3]}` : undefined;
     if (!m || !date || !parseDate(date)) {
-      throw ctx.error('series-invalid', field, `the exception date ${show(raw)} is no date (expected YYYY-MM-DD).`);
+      throw ctx.error(MappingCode.seriesInvalid, field, `the exception date ${show(raw)} is no date (expected YYYY-MM-DD).`);
     }
     if (m[7] && m[4] !== undefined) {
       const p = parseDate(date)!;

@@ -4,6 +4,7 @@
  * marked "assumed" below are not published by microtech at all. Each can be changed, so a
  * büro+ whose names differ needs no code change.
  */
+import { MappingCode } from '../error-codes';
 import { isUnresolvedVariable } from '../env';
 import { SyncError } from '../errors';
 import type { Appointment } from '../exchange/model';
@@ -167,12 +168,12 @@ export const DEFAULT_SETTINGS: Omit<MapSettings, 'evaluate'> = {
 export type SettingsInput = Omit<Partial<MapSettings>, 'fields'> & { fields?: DeepPartial<BueroFields> };
 
 function configError(field: string, message: string): SyncError {
-  return new SyncError('config-invalid', message, { record: 'buero-map settings', field });
+  return new SyncError(MappingCode.configInvalid, message, { record: 'buero-map settings', field });
 }
 
 const FREE_BUSY = ['free', 'tentative', 'busy', 'oof', 'workingElsewhere'] as const;
 
-/** Complete, checked settings: defaults filled in; a wrong value is a `config-invalid` error. */
+/** Complete, checked settings: defaults filled in; a wrong value is a `MAPPING_CONFIG_INVALID` error. */
 export function resolveSettings(input: SettingsInput = {}): MapSettings {
   const s: MapSettings = {
     ...DEFAULT_SETTINGS,

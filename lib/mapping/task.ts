@@ -2,6 +2,7 @@
  * büro+ calendar entry of kind Aufgabe (tblCalendar) → neutral task. Tasks are dates in
  * the Mandant's zone: fldBeginn gives the start date, fldEnde the due date.
  */
+import { MappingCode } from '../error-codes';
 import type { Task } from '../exchange/model';
 import { reminderMinutes } from './appointment';
 import { cleanBody, cleanSubject } from './clean';
@@ -25,7 +26,7 @@ export function toExchangeTask(record: BueroRecord, ctx: MapContext, settings: M
   const startDate = startValue && dateOf(startValue, zone);
   const dueDate = dueValue && dateOf(dueValue, zone);
   if (startDate && dueDate && dueDate < startDate) {
-    throw ctx.error('end-before-start', f.end, `the due date ${dueDate} lies before the start date ${startDate}.`);
+    throw ctx.error(MappingCode.endBeforeStart, f.end, `the due date ${dueDate} lies before the start date ${startDate}.`);
   }
   ctx.from('startDate', f.start);
   ctx.from('dueDate', f.end);
@@ -34,7 +35,7 @@ export function toExchangeTask(record: BueroRecord, ctx: MapContext, settings: M
   const priority = (readText(ctx, record, f.priority) ?? '').trim().toLowerCase();
   let importance = IMPORTANCE[priority];
   if (!importance) {
-    ctx.warn('value-ignored', f.priority, `the priority ${show(record[f.priority])} is unknown; "normal" is used.`, 'importance');
+    ctx.warn(MappingCode.valueIgnored, f.priority, `the priority ${show(record[f.priority])} is unknown; "normal" is used.`, 'importance');
     importance = 'normal';
   }
 
@@ -45,7 +46,7 @@ export function toExchangeTask(record: BueroRecord, ctx: MapContext, settings: M
     minutes === null || !anchor ? null : formatInstant(new Date(instantOf(anchor, zone).getTime() - minutes * 60000), zone);
 
   if (readText(ctx, record, f.series) !== undefined) {
-    ctx.warn('task-series-ignored', f.series, 'a recurring task is synced as a single task (Exchange tasks are written without series).');
+    ctx.warn(MappingCode.taskSeriesIgnored, f.series, 'a recurring task is synced as a single task (Exchange tasks are written without series).');
   }
 
   const task: Task = {
@@ -69,7 +70,7 @@ export function finishTask(t: Task, ctx: MapContext, settings: MapSettings): Tas
   t.subject = cleanSubject(ctx, 'subject', t.subject, settings.placeholderSubject);
   t.body = cleanBody(ctx, 'body', t.body);
   if (t.startDate && t.dueDate && t.dueDate < t.startDate) {
-    throw ctx.error('end-before-start', ctx.fieldFor('dueDate'), `the due date ${t.dueDate} lies before the start date ${t.startDate}.`);
+    throw ctx.error(MappingCode.endBeforeStart, ctx.fieldFor('dueDate'), `the due date ${t.dueDate} lies before the start date ${t.startDate}.`);
   }
   return t;
 }

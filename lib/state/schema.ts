@@ -1,3 +1,4 @@
+import { StateCode } from '../error-codes';
 import { SyncError } from '../errors';
 import type { StateDb } from './db';
 
@@ -143,7 +144,7 @@ export function migrateStateDb(db: StateDb, file: string, migrations: readonly M
   } catch (err) {
     if (err instanceof SyncError) throw err;
     throw new SyncError(
-      'STATE_FILE_UPGRADE',
+      StateCode.fileUpgrade,
       `The state file ${file} could not be upgraded from schema version ${from} to ${highest}` +
         `${running ? ` (step ${running.version}: ${running.description})` : ''}: ${err instanceof Error ? err.message : String(err)}. ` +
         `It was left at version ${from}; remove the cause (a full disk, a read-only file, …) and deploy again.`,
@@ -154,7 +155,7 @@ export function migrateStateDb(db: StateDb, file: string, migrations: readonly M
 
 function tooNew(file: string, found: number, highest: number): SyncError {
   return new SyncError(
-    'STATE_FILE_TOO_NEW',
+    StateCode.fileTooNew,
     `The state file ${file} has schema version ${found}, but this version of the nodes understands schema versions up to ${highest}: ` +
       'a newer version of the nodes wrote it. Install that version (or a newer one) again, or point the state file setting ' +
       'at another file. The file was left unchanged.',

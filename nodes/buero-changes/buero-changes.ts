@@ -2,6 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus
 import { ack } from '../../lib/ack-token';
 import { ChangeFeed } from '../../lib/buero/change-feed';
 import { type LoopStatus, SyncLoop } from '../../lib/buero/sync-loop';
+import { StateCode } from '../../lib/error-codes';
 import { toError } from '../../lib/errors';
 import { EVENT_TOPIC, type SyncEvent } from '../../lib/log/events';
 import { CursorStore } from '../../lib/state/cursor';
@@ -27,6 +28,12 @@ interface BueroChangesDef extends NodeDef {
 
 type Command = 'pause' | 'resume' | 'sync-now' | 'backfill' | 'ack';
 
+/** The status of a source that cannot start, when it is not the settings (status.* keys). */
+const NOT_STARTED: Record<string, string> = {
+  [StateCode.fileTooNew]: 'stateFileTooNew',
+  [StateCode.fileUpgrade]: 'stateFile',
+};
+
 export = function (RED: NodeAPI) {
   function BueroChangesNode(this: Node, saved: BueroChangesDef) {
     RED.nodes.createNode(this, saved);
@@ -39,11 +46,11 @@ export = function (RED: NodeAPI) {
     }
     const connNode = RED.nodes.getNode(config.connection) as BueroConnectionConfigNode | null;
     const conn = connNode?.connection;
-    if (!connNode || !conn) return refuse(connNode?.configError?.message ?? RED._('buero-changes.errors.noConnection'));
+    if (!connNode || !conn) return refuse(connNode?.configError?.message ?? RED._('buero-changes.errors.noConnection'), connNode?.configError?.code);
 
     /** Settings it cannot run with: said at deploy, and to every message that arrives. */
-    function refuse(text: string): void {
-      node.status({ fill: 'red', shape: 'ring', text: RED._('buero-changes.status.config') });
+    function refuse(text: string, code?: string): void {
+      node.status({ fill: 'red', shape: 'ring', text: RED._(`buero-changes.status.${(code && NOT_STARTED[code]) || 'config'}`) });
       node.error(text);
       node.on('input', (_msg: NodeMessageInFlow, _send, done) => done(new Error(text)));
     }

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { BueroCode } from '../../lib/error-codes';
 import { BueroConnection, resolveSettings } from '../../lib/buero/connection';
 import { DEFAULT_FIELDS } from '../../lib/buero/fields';
 import { nodeRedLookup } from '../../lib/env';
@@ -71,7 +72,7 @@ export = function (RED: NodeAPI) {
         else node.log(RED._('buero-connection.log.connected'));
       });
     } catch (err) {
-      node.configError = err instanceof SyncError ? err : new SyncError('BUERO_CONFIG', toError(err).message, { cause: err });
+      node.configError = err instanceof SyncError ? err : new SyncError(BueroCode.config, toError(err).message, { cause: err });
       node.error(node.configError.message);
     }
     node.on('close', (done: () => void) => {

@@ -1,4 +1,5 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { ExchangeCode, StateCode } from '../../lib/error-codes';
 import { ack } from '../../lib/ack-token';
 import { SyncError } from '../../lib/errors';
 import { EwsTransport } from '../../lib/exchange/ews/transport';
@@ -42,17 +43,23 @@ const KEEP_MESSAGES = 5000;
 
 /** Short status words per error code (the catalogue's status.error.* keys). */
 const SHORT: Record<string, string> = {
-  'exchange.server-busy': 'busy',
-  'exchange.unavailable': 'unreachable',
-  'exchange.dns': 'dns',
-  'exchange.tls': 'tls',
-  'exchange.auth': 'auth',
-  'exchange.impersonation': 'impersonation',
-  'exchange.mailbox': 'mailbox',
-  'exchange.folder': 'folder',
-  'exchange.config': 'settings',
-  'exchange.item-rejected': 'rejected',
-  'exchange.request-rejected': 'rejected',
+  [ExchangeCode.serverBusy]: 'busy',
+  [ExchangeCode.unavailable]: 'unreachable',
+  [ExchangeCode.dns]: 'dns',
+  [ExchangeCode.tls]: 'tls',
+  [ExchangeCode.auth]: 'auth',
+  [ExchangeCode.impersonation]: 'impersonation',
+  [ExchangeCode.mailbox]: 'mailbox',
+  [ExchangeCode.folder]: 'folder',
+  [ExchangeCode.config]: 'settings',
+  [ExchangeCode.itemRejected]: 'rejected',
+  [ExchangeCode.requestRejected]: 'rejected',
+};
+
+/** The status of a writer that could not start, when it is not its settings (status.* keys). */
+const NOT_STARTED: Record<string, string> = {
+  [StateCode.fileTooNew]: 'stateFileTooNew',
+  [StateCode.fileUpgrade]: 'stateFile',
 };
 
 // Exchange writer: the Node-RED side of lib/exchange/writer (queue in, results and events out).
@@ -152,7 +159,8 @@ export = function (RED: NodeAPI) {
       if (waitingFromLastRun > 0) node.log(RED._('buero-exchange-writer.log.resumed', { count: waitingFromLastRun }));
       status.update(true);
     } else {
-      node.status({ fill: 'red', shape: 'ring', text: RED._('buero-exchange-writer.status.error.settings') });
+      const why = setupError instanceof SyncError ? NOT_STARTED[setupError.code] : undefined;
+      node.status({ fill: 'red', shape: 'ring', text: RED._(`buero-exchange-writer.status.${why ?? 'error.settings'}`) });
     }
 
     // Messages that arrive together are taken in one SQLite transaction (one disk sync for all):

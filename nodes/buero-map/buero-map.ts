@@ -1,4 +1,5 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { MappingCode } from '../../lib/error-codes';
 import { split } from '../../lib/ack-token';
 import { SyncError, toError } from '../../lib/errors';
 import { EVENT_TOPIC } from '../../lib/log/events';
@@ -62,7 +63,7 @@ export = function (RED: NodeAPI) {
         try {
           compiled.set(o.expression, RED.util.prepareJSONataExpression(o.expression, node));
         } catch (err) {
-          throw new SyncError('config-invalid', `Field override ${i + 1} (${o.field}): ${toError(err).message}`, {
+          throw new SyncError(MappingCode.configInvalid, `Field override ${i + 1} (${o.field}): ${toError(err).message}`, {
             record: 'buero-map settings',
             field: `overrides[${i}]`,
           });
@@ -92,7 +93,7 @@ export = function (RED: NodeAPI) {
         evaluate,
       });
     } catch (err) {
-      configError = err instanceof SyncError ? err : new SyncError('config-invalid', toError(err).message, { cause: err });
+      configError = err instanceof SyncError ? err : new SyncError(MappingCode.configInvalid, toError(err).message, { cause: err });
       node.error(configError.message);
       node.status({ fill: 'red', shape: 'ring', text: RED._('buero-map.status.configError') });
     }
@@ -130,10 +131,10 @@ export = function (RED: NodeAPI) {
         );
         done();
       } catch (err) {
-        const error = err instanceof SyncError ? err : new SyncError('map-failed', toError(err).message, { cause: err });
+        const error = err instanceof SyncError ? err : new SyncError(MappingCode.failed, toError(err).message, { cause: err });
         // The fault is reported (Catch nodes, log); acknowledging keeps the source moving. The
         // record comes again once it is corrected in büro+ (a new version).
-        if (error.code !== 'config-invalid') split((msg as { ack?: unknown }).ack, 0);
+        if (error.code !== MappingCode.configInvalid) split((msg as { ack?: unknown }).ack, 0);
         node.status({ fill: 'red', shape: 'ring', text: RED._('buero-map.status.recordError') });
         done(error);
       }

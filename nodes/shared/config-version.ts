@@ -1,4 +1,5 @@
 import type { NodeDef } from 'node-red';
+import { NodeCode } from '../../lib/error-codes';
 import { SyncError } from '../../lib/errors';
 
 /**
@@ -74,7 +75,7 @@ export function upgradeConfig<C extends NodeDef>(saved: C): C {
   const from = savedVersion(saved);
   if (from > migrations.length) {
     throw new SyncError(
-      'config-invalid',
+      NodeCode.settingsTooNew,
       `The settings of this node were saved by a newer release of @buero-sync/node-red-exchange (settings version ${from}; this release reads up to version ${migrations.length}). Update the package on this Node-RED to that release or a newer one.`,
       { record: `${saved.type} ${saved.id}`, field: 'version' },
     );

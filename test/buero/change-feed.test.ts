@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { BueroCode } from '../../lib/error-codes';
 import { ack } from '../../lib/ack-token';
 import type { SyncError } from '../../lib/errors';
 import { infoText } from '../../lib/log/format';
@@ -444,7 +445,7 @@ describe('büro+ change feed (simulator over HTTP, SQLite state)', function () {
       run.close();
       run = startFeed(sim, file, { fields: { calendar: { subject: 'fldBetreff' } } });
       await assert.rejects(run.feed.poll({}), (e: SyncError) => {
-        assert.equal(e.code, 'BUERO_UNKNOWN_FIELD');
+        assert.equal(e.code, BueroCode.unknownField);
         assert.equal(e.field, 'fldBetreff');
         assert.match(e.message, /fldBetreff on type CalendarEntry/);
         assert.match(e.message, /calendar\.subject/);
@@ -480,10 +481,10 @@ describe('büro+ change feed (simulator over HTTP, SQLite state)', function () {
       await run.feed.poll({});
       await sim.stop();
       const made = [sim.db.insert('tblCalendar', termin({ fldKurzInfo: 'A' })).fldID, sim.db.insert('tblCalendar', termin({ fldKurzInfo: 'B' })).fldID];
-      await assert.rejects(run.feed.poll({}), (e: SyncError) => e.code === 'BUERO_UNREACHABLE' && e.retryable);
+      await assert.rejects(run.feed.poll({}), (e: SyncError) => e.code === BueroCode.unreachable && e.retryable);
       await sim.start();
       sim.faults.http5xxRate = 1;
-      await assert.rejects(run.feed.poll({}), (e: SyncError) => e.code === 'BUERO_UNAVAILABLE' && e.retryable);
+      await assert.rejects(run.feed.poll({}), (e: SyncError) => e.code === BueroCode.unavailable && e.retryable);
       sim.faults.http5xxRate = 0;
       await run.feed.poll({});
       assert.deepEqual(run.take().map((m) => m.payload.id), made);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { BueroCode } from '../../lib/error-codes';
 import { BueroClient } from '../../lib/buero/client';
 import { BueroConnection, resolveSettings } from '../../lib/buero/connection';
 import { resolveFieldMap } from '../../lib/buero/fields';
@@ -57,7 +58,7 @@ describe('büro+ OAuth 2.0: authorization code with PKCE, rotating refresh token
   });
 
   it('connects with PKCE (S256), endpoints discovered from the server metadata', async function () {
-    await assert.rejects(conn.client.query(MANDANT_QUERY), (e: SyncError) => e.code === 'BUERO_NOT_CONNECTED');
+    await assert.rejects(conn.client.query(MANDANT_QUERY), (e: SyncError) => e.code === BueroCode.notConnected);
     const { url } = await (conn.session as OAuthSession).beginLogin(REDIRECT);
     const u = new URL(url);
     assert.equal(`${u.origin}${u.pathname}`, sim.oauth.authorizationEndpoint);
@@ -128,7 +129,7 @@ describe('büro+ OAuth 2.0: authorization code with PKCE, rotating refresh token
     conn.onAuthChange((state, reason) => changes.push(`${state}: ${reason ?? ''}`));
     sim.expireAccessTokens();
     await assert.rejects(conn.client.query(MANDANT_QUERY), (e: SyncError) => {
-      assert.equal(e.code, 'BUERO_RECONNECT_NEEDED');
+      assert.equal(e.code, BueroCode.reconnectNeeded);
       assert.match(e.message, /Re-connect to büro\+ needed: .*reuse detected/);
       return true;
     });
@@ -139,7 +140,7 @@ describe('büro+ OAuth 2.0: authorization code with PKCE, rotating refresh token
     assert.equal(stored()?.refreshToken, null, 'the dead chain is not kept');
     assert.equal(changes.length, 1);
     // Stays broken without another login, with no further refresh attempts.
-    await assert.rejects(conn.client.query(MANDANT_QUERY), (e: SyncError) => e.code === 'BUERO_RECONNECT_NEEDED');
+    await assert.rejects(conn.client.query(MANDANT_QUERY), (e: SyncError) => e.code === BueroCode.reconnectNeeded);
     assert.equal(sim.stats().refreshReuseDetected, 1);
 
     await connect();
@@ -150,7 +151,7 @@ describe('büro+ OAuth 2.0: authorization code with PKCE, rotating refresh token
   it('a revoked chain needs a re-connect; the reason is kept for the log', async function () {
     await connect();
     sim.revokeAllTokens();
-    await assert.rejects(conn.client.query(MANDANT_QUERY), (e: SyncError) => e.code === 'BUERO_RECONNECT_NEEDED' && /revoked/.test(e.message));
+    await assert.rejects(conn.client.query(MANDANT_QUERY), (e: SyncError) => e.code === BueroCode.reconnectNeeded && /revoked/.test(e.message));
     assert.match((conn.session as OAuthSession).state.reason as string, /revoked/);
   });
 
@@ -159,7 +160,7 @@ describe('büro+ OAuth 2.0: authorization code with PKCE, rotating refresh token
     db = openStateDb(file);
     conn = new BueroConnection(resolveSettings({ endpoint: sim.url, mandant: 1, auth: 'oauth', clientId: CLIENT.clientId, clientSecret: 'falsch' }), { db, connectionId: 'conn-1' });
     const { url } = await (conn.session as OAuthSession).beginLogin(REDIRECT);
-    await assert.rejects((conn.session as OAuthSession).completeLogin(await browserLogin(url)), (e: SyncError) => e.code === 'BUERO_CLIENT' && /client ID and secret/.test(e.message));
+    await assert.rejects((conn.session as OAuthSession).completeLogin(await browserLogin(url)), (e: SyncError) => e.code === BueroCode.client && /client ID and secret/.test(e.message));
     assert.ok(!/falsch/.test(String(stored()?.reason)), 'the secret appears nowhere');
   });
 });

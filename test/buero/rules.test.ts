@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { BueroCode } from '../../lib/error-codes';
 import type { SyncUser } from '../../lib/buero/change';
 import { expandSetting, resolveSettings } from '../../lib/buero/connection';
 import { addTrigger, ContactTriggers, planContacts, postalOf } from '../../lib/buero/contacts';
@@ -54,7 +55,7 @@ describe('büro+ rules', function () {
     it('a participant list that is not user numbers is an error naming record and field', function () {
       assert.throws(
         () => participantsOf({ fldTeilnehmer: '1;zwei' }, fields, 'tblCalendar 12'),
-        (e: SyncError) => e.code === 'BUERO_MALFORMED_ROW' && e.record === 'tblCalendar 12' && e.field === 'fldTeilnehmer' && /zwei/.test(e.message),
+        (e: SyncError) => e.code === BueroCode.malformedRow && e.record === 'tblCalendar 12' && e.field === 'fldTeilnehmer' && /zwei/.test(e.message),
       );
     });
     it('removed: previous mailboxes not targeted any more, only of users still synced', function () {
@@ -113,7 +114,7 @@ describe('büro+ rules', function () {
     it('an unknown field error names field, type and setting', function () {
       const f = resolveFieldMap({ calendar: { subject: 'fldBetreff' } });
       const e = unknownFieldError('Cannot query field "fldBetreff" on type "CalendarEntry".', f) as SyncError;
-      assert.equal(e.code, 'BUERO_UNKNOWN_FIELD');
+      assert.equal(e.code, BueroCode.unknownField);
       assert.equal(e.field, 'fldBetreff');
       assert.match(e.message, /fldBetreff.*CalendarEntry.*calendar\.subject/);
     });

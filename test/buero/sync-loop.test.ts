@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { BueroCode } from '../../lib/error-codes';
 import { type LoopStatus, SyncLoop } from '../../lib/buero/sync-loop';
 import type { SyncError } from '../../lib/errors';
 import type { SyncEvent } from '../../lib/log/events';
@@ -58,6 +59,7 @@ describe('büro+ sync loop: polling, outages, pause and sync-now (simulator over
     assert.equal(outage.length, 1, 'one line when the outage begins, not one per poll');
     assert.equal((outage[0] as { phase: string }).phase, 'begin');
     assert.match((outage[0] as { reason: string }).reason, /cannot be reached/);
+    assert.equal((outage[0] as { code?: string }).code, BueroCode.unreachable, 'the code the log takes its plain words from');
     assert.equal(errors.length, 0, 'an outage is not an error per poll');
 
     await sim.start();
@@ -100,7 +102,7 @@ describe('büro+ sync loop: polling, outages, pause and sync-now (simulator over
     startLoop();
     await until(() => statuses.filter((s) => s.state === 'error').length >= 3, 'repeated failures');
     assert.equal(errors.length, 1);
-    assert.equal(errors[0].code, 'BUERO_UNKNOWN_FIELD');
+    assert.equal(errors[0].code, BueroCode.unknownField);
     assert.match(errors[0].message, /fldPostfach on type User: change the setting büro\+ connection → field names → users\.mailbox/);
     assert.equal(events.filter((e) => e.type === 'connection' && !e.ok).length, 1);
   });
@@ -113,6 +115,6 @@ describe('büro+ sync loop: polling, outages, pause and sync-now (simulator over
     const requests = sim.stats().requests;
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(sim.stats().requests, requests, 'no further polls');
-    assert.equal(errors[0].code, 'BUERO_MANDANT_MISMATCH');
+    assert.equal(errors[0].code, BueroCode.mandantMismatch);
   });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { ExchangeCode } from '../../lib/error-codes';
 import type { EwsSimulator } from '../../sandbox/ews';
 import { ANNA, BERND, NO_RIGHTS, assertCleanTraffic, byKey, harness, onPrem, only, startSim, until, type Harness } from './ews-support';
 import { appointment, remove, upsert } from './support';
@@ -48,7 +49,7 @@ describe('Exchange writer over EWS: faults and recovery', function () {
     const since = Date.now();
     h = harness(onPrem(sim), { flushDelayMs: 0 });
     h.send(upsert('busy-a1', appointment()));
-    await until(() => h!.writer.stats().lastError?.code === 'exchange.server-busy', 'the busy answer');
+    await until(() => h!.writer.stats().lastError?.code === ExchangeCode.serverBusy, 'the busy answer');
     const busyAt = Date.now();
     h.send(upsert('busy-b1', appointment(), { mailbox: BERND }));
     h.send(upsert('busy-a2', appointment()));

@@ -1,7 +1,8 @@
 // A transport that keeps items in memory and lets a test decide each answer: for the writer's
 // unit tests (batching, retries, id map) with an injected clock. Exchange itself is covered by
 // the integration tests against the EWS simulator.
-import { ExchangeCode, ExchangeError } from '../../lib/exchange/errors';
+import { ExchangeCode } from '../../lib/error-codes';
+import { ExchangeError } from '../../lib/exchange/errors';
 import type { ItemKind } from '../../lib/exchange/model';
 import type {
   CreateRequest, DeleteRequest, DeleteResult, FindResult, ItemRef, ItemResult, Transport, UpdateRequest,

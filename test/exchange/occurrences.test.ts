@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { ExchangeCode, ExchangeError } from '../../lib/exchange/errors';
+import { ExchangeCode } from '../../lib/error-codes';
+import { ExchangeError } from '../../lib/exchange/errors';
 import type { Recurrence } from '../../lib/exchange/model';
 import { deletedOccurrences, removeDeletedOccurrences, type WrittenSeries } from '../../lib/exchange/occurrences';
 import type { ItemRef, ItemResult } from '../../lib/exchange/transport';

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { WriterCode } from '../../lib/error-codes';
 import { validateWriterMessage } from '../../lib/exchange/validate';
 import { appointment, contact, remove, task, upsert } from './support';
 
@@ -45,7 +46,7 @@ describe('writer message validation', function () {
   for (const [what, message, field] of cases) {
     it(`rejects ${what}, naming ${field}`, function () {
       assert.throws(() => validateWriterMessage(message), (err: Error & { code?: string; field?: string; record?: string }) => {
-        assert.equal(err.code, 'writer.invalid-message');
+        assert.equal(err.code, WriterCode.messageInvalid);
         assert.equal(err.field, field);
         assert.equal(err.record, field === 'key' ? '(message without key)' : 'k');
         assert.ok(err.message.includes(field), err.message);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { ExchangeWriter, type WriteOutcome, type WriterOptions } from '../../lib/exchange/writer';
-import { ExchangeCode, ExchangeError } from '../../lib/exchange/errors';
+import { ExchangeCode } from '../../lib/error-codes';
+import { ExchangeError } from '../../lib/exchange/errors';
 import type { SyncEvent } from '../../lib/log/events';
 import { openStateDb } from '../../lib/state/db';
 import { IdMap } from '../../lib/state/id-map';
@@ -196,6 +197,8 @@ describe('exchange writer engine (fake transport, injected clock)', function () 
       assert.deepEqual(actions(), ['k:created']);
       const kinds = events.map((e) => `${e.type}:${'phase' in e ? e.phase : e.type === 'connection' ? e.ok : ''}`);
       assert.deepEqual(kinds, ['connection:false', 'outage:begin', 'outage:end', 'connection:true']);
+      // The failing ones carry the code the log takes its plain words from.
+      assert.deepEqual(events.slice(0, 2).map((e) => 'code' in e && e.code), [ExchangeCode.unavailable, ExchangeCode.unavailable]);
     });
 
     it('ErrorIrresolvableConflict: re-reads the ChangeKey and writes again', async function () {
@@ -238,7 +241,7 @@ describe('exchange writer engine (fake transport, injected clock)', function () 
       transport.plan('create', { itemErrors: { b: rejected() } });
       for (const k of ['a', 'b', 'c']) w.enqueue(upsert(k, appointment()));
       await clock.tick(200);
-      assert.deepEqual(actions(), ['a:created', 'b:error:exchange.item-rejected', 'c:created']);
+      assert.deepEqual(actions(), ['a:created', `b:error:${ExchangeCode.itemRejected}`, 'c:created']);
       const failed = outcomes.find((o) => !o.ok)!;
       assert.ok(!failed.ok && failed.error.record === 'b');
       assert.equal(new WriteQueue(dbs[0]).count('writer-1'), 0, 'the rejected change left the queue');
@@ -252,7 +255,7 @@ describe('exchange writer engine (fake transport, injected clock)', function () 
       for (const k of ['a', 'b', 'c']) w.enqueue(upsert(k, appointment()));
       await clock.tick(1000);
       assert.deepEqual(transport.ops(), ['create:3', 'create:1', 'create:1', 'create:1']);
-      assert.deepEqual(actions().sort(), ['a:error:exchange.request-rejected', 'b:created', 'c:created']);
+      assert.deepEqual(actions().sort(), [`a:error:${ExchangeCode.requestRejected}`, 'b:created', 'c:created']);
     });
   });
 
@@ -373,6 +376,6 @@ describe('exchange writer engine (fake transport, injected clock)', function () 
     outcomes = [];
     makeWriter().start();
     await clock.tick(200);
-    assert.deepEqual(actions(), ['k:error:exchange.item-not-found']);
+    assert.deepEqual(actions(), [`k:error:${ExchangeCode.itemNotFound}`]);
   });
 });

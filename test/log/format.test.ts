@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { SyncEvent } from '../../lib/log/events';
 import { formatDuration, formatLine, formatTimestamp, levelOf, MAX_TEXT, oneLine } from '../../lib/log/format';
+import { BueroCode, ExchangeCode } from '../../lib/error-codes';
 import { plainReason } from '../../lib/log/reasons';
 
 const T = '2026-11-27T21:15:03.120Z'; // 22:15:03.120 in Berlin (winter, +01:00)
@@ -238,5 +239,35 @@ describe('log format: one line per event', function () {
     for (const [raw, words] of table) assert.equal(plainReason(raw, 'en'), `${words} (${raw})`);
     assert.equal(plainReason('getaddrinfo ENOTFOUND x', 'de'), 'Hostname nicht gefunden (DNS) (getaddrinfo ENOTFOUND x)');
     assert.equal(plainReason('Mandant 7 ist gesperrt', 'de'), 'Mandant 7 ist gesperrt');
+  });
+
+  it("an event's error code decides the plain words; its text may only narrow them down", function () {
+    const table: Array<[string, string, string | undefined]> = [
+      // [code, text, plain words (undefined: the text stands alone)]
+      [ExchangeCode.serverBusy, 'Exchange Online is throttling this mailbox and asks to wait', 'server busy, throttled; will retry'],
+      [ExchangeCode.unavailable, 'mail.firma.local does not answer (ECONNREFUSED).', 'the server refused the connection; not running or wrong port'],
+      [ExchangeCode.unavailable, 'Exchange at mail.firma.local failed (HTTP 500).', 'server temporarily unavailable'],
+      [ExchangeCode.dns, 'The host name mail.firma.local cannot be resolved (DNS, EAI_FAIL).', 'host name not found (DNS)'],
+      [ExchangeCode.tls, 'The TLS certificate of mail.firma.local is not trusted (ERR_SSL_WRONG_VERSION_NUMBER).', "the server's TLS certificate is not trusted; custom CA missing?"],
+      [ExchangeCode.impersonation, 'Access to the mailbox was denied [ErrorAccessDenied]', 'access denied; permission or impersonation right missing'],
+      [ExchangeCode.auth, "The client secret is wrong. Enter the secret's value (not its ID) from the app registration (AADSTS7000215).", 'client secret invalid or expired'],
+      // A mailbox being moved is no missing mailbox; a sign-in text that mentions a timeout is no timeout.
+      [ExchangeCode.mailbox, 'The mailbox is not available right now [ErrorMailboxMoveInProgress]', undefined],
+      [ExchangeCode.auth, 'Could not get a token from Entra ID: the request timed out', undefined],
+      [BueroCode.unreachable, 'büro+ at buero.firma.local:8443 cannot be reached: connect ECONNREFUSED 10.0.0.5:8443', 'the server refused the connection; not running or wrong port'],
+      [BueroCode.unreachable, 'büro+ at buero.firma.local:8443 cannot be reached: read EHOSTDOWN', 'network or host unreachable'],
+      [BueroCode.unavailable, 'büro+ at buero.firma.local:8443 answered HTTP 500.', 'server temporarily unavailable'],
+      [BueroCode.auth, 'büro+ at buero.firma.local:8443 refused the access token (HTTP 401). Re-connect to büro+ or check the token.', 'sign-in rejected; check user name, password or token'],
+      [BueroCode.forbidden, 'büro+ at buero.firma.local:8443 refused access (HTTP 403): the büro+ user needs "Zugriff über GraphQL erlaubt".', 'access denied; permission or impersonation right missing'],
+      // A code that names no cause leaves it to the text.
+      [BueroCode.mandantMismatch, 'büro+ at buero.firma.local:8443 serves Mandant 2, but the büro+ connection is set to Mandant 1', undefined],
+      [BueroCode.protocol, 'büro+ at buero.firma.local:8443 answered HTTP 502 without GraphQL JSON', 'server temporarily unavailable'],
+    ];
+    for (const [code, raw, words] of table) assert.equal(plainReason(raw, 'en', code), words ? `${words} (${raw})` : raw, `${code}: ${raw}`);
+    const outage: SyncEvent = { type: 'outage', system: 'exchange', phase: 'begin', endpoint: EWS, reason: 'Exchange at mail.firma.local failed (HTTP 500).', code: ExchangeCode.unavailable, time: T };
+    assert.equal(
+      formatLine(outage, { language: 'de' }),
+      `2026-11-27 22:15:03.120 +01:00 WARN  Ausfall: Exchange ${EWS} nicht erreichbar: Server vorübergehend nicht verfügbar (Exchange at mail.firma.local failed (HTTP 500).)`,
+    );
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { SyncError } from '../../lib/errors';
-import { catchText, classify, fromCaught, NODE_ERROR } from '../../lib/log/inputs';
+import { BueroCode, ExchangeCode, NodeCode } from '../../lib/error-codes';
+import { catchText, classify, fromCaught } from '../../lib/log/inputs';
 
 const NOW = new Date('2026-11-27T21:15:03.120Z');
 const writer = { id: 'a1f3', type: 'buero-exchange-writer', name: 'Exchange writer' };
@@ -9,6 +10,13 @@ describe('log inputs: each kind of message becomes a SyncEvent', function () {
   it('(a) an event from an "events" output, keeping its own time', function () {
     const payload = { type: 'connection', system: 'exchange', ok: true, endpoint: 'https://mail/EWS', mailbox: 'a@b.de', time: '2026-11-27T20:00:00.000Z' };
     assert.deepEqual(classify({ topic: 'buero-sync/event', payload }, NOW), { kind: 'event', event: payload });
+  });
+
+  it('(a) a failed connection and an outage keep their error code (the log takes its plain words from it)', function () {
+    for (const payload of [
+      { type: 'connection', system: 'exchange', ok: false, endpoint: 'https://mail/EWS', reason: 'r', code: ExchangeCode.tls, time: '2026-11-27T20:00:00.000Z' },
+      { type: 'outage', system: 'buero', phase: 'begin', endpoint: 'https://buero/graphql', reason: 'r', code: BueroCode.unreachable, time: '2026-11-27T20:00:00.000Z' },
+    ]) assert.deepEqual(classify({ topic: 'buero-sync/event', payload }, NOW), { kind: 'event', event: payload });
   });
 
   it('(a) fills a missing or broken time with now, and rejects unknown event types', function () {
@@ -90,7 +98,7 @@ describe('log inputs: each kind of message becomes a SyncEvent', function () {
 
     it('a plain thrown Error from a function node: no code, the node named without a name', function () {
       const e = fromCaught({ message: 'TypeError: Cannot read properties of undefined (reading \'x\')', source: { id: 'f9', type: 'function' } }, NOW);
-      assert.equal(e.code, NODE_ERROR);
+      assert.equal(e.code, NodeCode.error);
       assert.equal(e.reason, "Cannot read properties of undefined (reading 'x')");
       assert.equal(e.source, 'function f9');
     });

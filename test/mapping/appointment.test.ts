@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { MappingCode } from '../../lib/error-codes';
 import type { Appointment, WriterMessage } from '../../lib/exchange/model';
 import { mapChange, resolveSettings, type SettingsInput } from '../../lib/mapping';
 import { anna, bernd, calendarChange } from './fixtures';
@@ -83,7 +84,7 @@ describe('mapping/appointment: büro+ Termine become Exchange appointments', fun
       for (const value of [-5, 'bald']) {
         const { item, warnings } = await appointment({ fldErinnMin: value }, { reminderDefault: 10 });
         assert.equal(item.reminderMinutes, 10);
-        assert.deepEqual(warnings.map((w) => [w.code, w.field]), [['value-ignored', 'fldErinnMin']]);
+        assert.deepEqual(warnings.map((w) => [w.code, w.field]), [[MappingCode.valueIgnored, 'fldErinnMin']]);
       }
     });
   });

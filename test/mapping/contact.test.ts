@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { MappingCode } from '../../lib/error-codes';
 import type { Contact } from '../../lib/exchange/model';
 import { mapChange, resolveSettings, type SettingsInput } from '../../lib/mapping';
 import type { BueroChange } from '../../lib/buero/change';
@@ -97,14 +98,14 @@ describe('mapping/contact: Ansprechpartner and Adressen become Exchange contacts
       personChange({ fldNNa: 'Berg', fldEMail1: 'berg(at)firma.de', fldEMail2: 'berg@firma.de', fldEMail3: 'BERG@firma.de ' }),
     );
     assert.deepEqual(item.emailAddresses, ['berg@firma.de']);
-    assert.deepEqual(warnings.map((w) => [w.code, w.field, w.record]), [['email-dropped', 'fldEMail1', 'tblContactPeople 300']]);
+    assert.deepEqual(warnings.map((w) => [w.code, w.field, w.record]), [[MappingCode.emailDropped, 'fldEMail1', 'tblContactPeople 300']]);
 
     const four = await contact(
       companyChange({ fldEMail1: 'a@firma.de' }, { postalAddress: { fldEMail1: 'b@firma.de' } }),
       { overrides: [{ kind: 'contact', field: 'emailAddresses', expression: '[$item.emailAddresses, "c@firma.de", "d@firma.de"]' }], evaluate: evaluateJsonata },
     );
     assert.deepEqual(four.item.emailAddresses, ['a@firma.de', 'b@firma.de', 'c@firma.de']);
-    assert.deepEqual(four.warnings.map((w) => [w.code, w.field]), [['email-dropped', 'override emailAddresses']]);
+    assert.deepEqual(four.warnings.map((w) => [w.code, w.field]), [[MappingCode.emailDropped, 'override emailAddresses']]);
   });
 
   it('keep never applies to contacts', async function () {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { MappingCode } from '../../lib/error-codes';
 import type { Appointment, Contact, Task } from '../../lib/exchange/model';
 import { SyncError } from '../../lib/errors';
 import { checkOverrides, mapChange, resolveSettings, type FieldOverride } from '../../lib/mapping';
@@ -65,25 +66,25 @@ describe('mapping/overrides: JSONata expressions over the büro+ record set any 
   it('the usual repairs apply to overridden values, naming the override', async function () {
     const { item, warnings } = await mapWith(calendarChange({}), [{ field: 'subject', expression: '""' }]);
     assert.equal((item as Appointment).subject, '(ohne Betreff)');
-    assert.deepEqual(warnings.map((w) => [w.code, w.field]), [['subject-empty', 'override subject']]);
+    assert.deepEqual(warnings.map((w) => [w.code, w.field]), [[MappingCode.subjectEmpty, 'override subject']]);
   });
 
   describe('a failing override is an error naming the record and the target field', function () {
     const cases: Array<[string, BueroChange, Partial<FieldOverride>, string, string]> = [
-      ['wrong type', calendarChange({}), { field: 'reminderMinutes', expression: '"bald"' }, 'override-invalid', 'override reminderMinutes'],
-      ['not one of the choices', calendarChange({}), { field: 'freeBusy', expression: '"vielleicht"' }, 'override-invalid', 'override freeBusy'],
-      ['no date-time', calendarChange({}), { field: 'end', expression: '"morgen"' }, 'override-invalid', 'override end'],
-      ['end moved before start', calendarChange({}), { field: 'end', expression: '"2026-05-04T09:00:00"' }, 'end-before-start', 'override end'],
-      ['due date moved before start', taskChange({ fldBeginn: '2026-05-04' }), { field: 'dueDate', expression: '"2026-05-01"' }, 'end-before-start', 'override dueDate'],
-      ['expression fails at run time', calendarChange({}), { field: 'subject', expression: '$number("abc") + $foo()' }, 'override-failed', 'override subject'],
-      ['contact left without any name', personChange({ fldNNa: 'Berg' }, { address: {}, postalAddress: undefined }), { field: 'surname', expression: 'null' }, 'contact-no-name', 'override surname'],
+      ['wrong type', calendarChange({}), { field: 'reminderMinutes', expression: '"bald"' }, MappingCode.overrideInvalid, 'override reminderMinutes'],
+      ['not one of the choices', calendarChange({}), { field: 'freeBusy', expression: '"vielleicht"' }, MappingCode.overrideInvalid, 'override freeBusy'],
+      ['no date-time', calendarChange({}), { field: 'end', expression: '"morgen"' }, MappingCode.overrideInvalid, 'override end'],
+      ['end moved before start', calendarChange({}), { field: 'end', expression: '"2026-05-04T09:00:00"' }, MappingCode.endBeforeStart, 'override end'],
+      ['due date moved before start', taskChange({ fldBeginn: '2026-05-04' }), { field: 'dueDate', expression: '"2026-05-01"' }, MappingCode.endBeforeStart, 'override dueDate'],
+      ['expression fails at run time', calendarChange({}), { field: 'subject', expression: '$number("abc") + $foo()' }, MappingCode.overrideFailed, 'override subject'],
+      ['contact left without any name', personChange({ fldNNa: 'Berg' }, { address: {}, postalAddress: undefined }), { field: 'surname', expression: 'null' }, MappingCode.contactNoName, 'override surname'],
     ];
     for (const [name, change, override, code, field] of cases) {
       it(name, async function () {
         await assert.rejects(mapWith(change, [override]), (err: unknown) => {
           assert.ok(err instanceof SyncError, String(err));
           assert.equal(err.code, code);
-          assert.equal(err.field, code === 'contact-no-name' ? 'fldNNa' : field);
+          assert.equal(err.field, code === MappingCode.contactNoName ? 'fldNNa' : field);
           assert.equal(err.record, `${change.table} ${change.id}`);
           assert.ok(err.message.startsWith(`${change.table} ${change.id}, `), err.message);
           return true;
@@ -102,7 +103,7 @@ describe('mapping/overrides: JSONata expressions over the büro+ record set any 
     ];
     for (const [name, rows, message] of bad) {
       it(name, function () {
-        assert.throws(() => checkOverrides(rows), (err: unknown) => err instanceof SyncError && err.code === 'config-invalid' && message.test(err.message));
+        assert.throws(() => checkOverrides(rows), (err: unknown) => err instanceof SyncError && err.code === MappingCode.configInvalid && message.test(err.message));
       });
     }
     it('a row without kind applies to all items', function () {
@@ -110,7 +111,7 @@ describe('mapping/overrides: JSONata expressions over the büro+ record set any 
     });
     it('overrides without an expression engine are a settings error', async function () {
       const settings = resolveSettings({ overrides: [{ kind: 'all', field: 'subject', expression: '"x"' }] });
-      await assert.rejects(mapChange(calendarChange({}), settings), (err: unknown) => err instanceof SyncError && err.code === 'config-invalid');
+      await assert.rejects(mapChange(calendarChange({}), settings), (err: unknown) => err instanceof SyncError && err.code === MappingCode.configInvalid);
     });
   });
 

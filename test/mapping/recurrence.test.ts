@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { MappingCode } from '../../lib/error-codes';
 import type { Recurrence } from '../../lib/exchange/model';
 import { SyncError } from '../../lib/errors';
 import { MapContext } from '../../lib/mapping/record';
@@ -92,11 +93,11 @@ describe('mapping/recurrence: RFC 5545 rules become Exchange series', function (
 
   describe('doubtful series are mapped with a warning naming the record and field', function () {
     const cases: Array<[string, string, SeriesStart, string | undefined, string, string]> = [
-      ['start not on a day of the rule', 'FREQ=WEEKLY;BYDAY=TU', start('2026-05-04'), undefined, 'series-start-mismatch', 'fldSerie'],
-      ['day 31 (Outlook uses the last day in short months)', 'FREQ=MONTHLY', start('2026-05-31'), undefined, 'series-short-months', 'fldSerie'],
-      ['exception on no date of the series', 'FREQ=WEEKLY', start('2026-05-04'), '2026-05-05', 'series-exception-ignored', 'fldSerieAusn'],
-      ['exception after the last occurrence', 'FREQ=DAILY;COUNT=3', start('2026-05-04'), '2026-05-07', 'series-exception-ignored', 'fldSerieAusn'],
-      ['exception in an off week of a two-weekly series', 'FREQ=WEEKLY;INTERVAL=2', start('2026-05-04'), '2026-05-11', 'series-exception-ignored', 'fldSerieAusn'],
+      ['start not on a day of the rule', 'FREQ=WEEKLY;BYDAY=TU', start('2026-05-04'), undefined, MappingCode.seriesStartMismatch, 'fldSerie'],
+      ['day 31 (Outlook uses the last day in short months)', 'FREQ=MONTHLY', start('2026-05-31'), undefined, MappingCode.seriesShortMonths, 'fldSerie'],
+      ['exception on no date of the series', 'FREQ=WEEKLY', start('2026-05-04'), '2026-05-05', MappingCode.seriesExceptionIgnored, 'fldSerieAusn'],
+      ['exception after the last occurrence', 'FREQ=DAILY;COUNT=3', start('2026-05-04'), '2026-05-07', MappingCode.seriesExceptionIgnored, 'fldSerieAusn'],
+      ['exception in an off week of a two-weekly series', 'FREQ=WEEKLY;INTERVAL=2', start('2026-05-04'), '2026-05-11', MappingCode.seriesExceptionIgnored, 'fldSerieAusn'],
     ];
     for (const [name, rule, s, exceptions, code, field] of cases) {
       it(name, function () {
@@ -112,35 +113,35 @@ describe('mapping/recurrence: RFC 5545 rules become Exchange series', function (
 
   describe('a rule Exchange cannot hold is an error naming the record and the rule', function () {
     const cases: Array<[string, string, string?]> = [
-      ['FREQ=HOURLY', 'series-unsupported'],
-      ['FREQ=MINUTELY;INTERVAL=15', 'series-unsupported'],
-      ['FREQ=DAILY;BYHOUR=9,17', 'series-unsupported'],
-      ['FREQ=YEARLY;BYWEEKNO=20', 'series-unsupported'],
-      ['FREQ=YEARLY;BYYEARDAY=100', 'series-unsupported'],
-      ['FREQ=MONTHLY;BYDAY=1MO,3MO', 'series-unsupported'],
-      ['FREQ=MONTHLY;BYDAY=5MO', 'series-unsupported'],
-      ['FREQ=MONTHLY;BYDAY=-2FR', 'series-unsupported'],
-      ['FREQ=MONTHLY;BYDAY=MO', 'series-unsupported'],
-      ['FREQ=MONTHLY;BYMONTHDAY=-1', 'series-unsupported'],
-      ['FREQ=MONTHLY;BYMONTHDAY=1,15', 'series-unsupported'],
-      ['FREQ=MONTHLY;BYMONTH=1,7', 'series-unsupported'],
-      ['FREQ=YEARLY;BYMONTH=1,7', 'series-unsupported'],
-      ['FREQ=YEARLY;BYDAY=1MO', 'series-unsupported'],
-      ['FREQ=DAILY;INTERVAL=2;BYDAY=MO,FR', 'series-unsupported'],
-      ['FREQ=WEEKLY;BYMONTH=3', 'series-unsupported'],
-      ['RRULE:FREQ=DAILY\nRDATE:20260601', 'series-unsupported'],
-      ['RRULE:FREQ=DAILY\nRRULE:FREQ=WEEKLY', 'series-unsupported'],
-      ['FREQ=DAILY;COUNT=3;UNTIL=20260601', 'series-invalid'],
-      ['FREQ=DAILY;INTERVAL=0', 'series-invalid'],
-      ['FREQ=DAILY;COUNT=-1', 'series-invalid'],
-      ['FREQ=DAILY;UNTIL=20260401', 'series-invalid'],
-      ['FREQ=DAILY;UNTIL=morgen', 'series-invalid'],
-      ['INTERVAL=2', 'series-invalid'],
-      ['FREQ=WEEKLY;BYDAY=XX', 'series-invalid'],
-      ['FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30', 'series-invalid'],
-      ['FREQ=DAILY;FOO=1', 'series-invalid'],
-      ['jeden Montag', 'series-invalid'],
-      ['FREQ=DAILY', 'series-invalid', '2026-13-01'],
+      ['FREQ=HOURLY', MappingCode.seriesUnsupported],
+      ['FREQ=MINUTELY;INTERVAL=15', MappingCode.seriesUnsupported],
+      ['FREQ=DAILY;BYHOUR=9,17', MappingCode.seriesUnsupported],
+      ['FREQ=YEARLY;BYWEEKNO=20', MappingCode.seriesUnsupported],
+      ['FREQ=YEARLY;BYYEARDAY=100', MappingCode.seriesUnsupported],
+      ['FREQ=MONTHLY;BYDAY=1MO,3MO', MappingCode.seriesUnsupported],
+      ['FREQ=MONTHLY;BYDAY=5MO', MappingCode.seriesUnsupported],
+      ['FREQ=MONTHLY;BYDAY=-2FR', MappingCode.seriesUnsupported],
+      ['FREQ=MONTHLY;BYDAY=MO', MappingCode.seriesUnsupported],
+      ['FREQ=MONTHLY;BYMONTHDAY=-1', MappingCode.seriesUnsupported],
+      ['FREQ=MONTHLY;BYMONTHDAY=1,15', MappingCode.seriesUnsupported],
+      ['FREQ=MONTHLY;BYMONTH=1,7', MappingCode.seriesUnsupported],
+      ['FREQ=YEARLY;BYMONTH=1,7', MappingCode.seriesUnsupported],
+      ['FREQ=YEARLY;BYDAY=1MO', MappingCode.seriesUnsupported],
+      ['FREQ=DAILY;INTERVAL=2;BYDAY=MO,FR', MappingCode.seriesUnsupported],
+      ['FREQ=WEEKLY;BYMONTH=3', MappingCode.seriesUnsupported],
+      ['RRULE:FREQ=DAILY\nRDATE:20260601', MappingCode.seriesUnsupported],
+      ['RRULE:FREQ=DAILY\nRRULE:FREQ=WEEKLY', MappingCode.seriesUnsupported],
+      ['FREQ=DAILY;COUNT=3;UNTIL=20260601', MappingCode.seriesInvalid],
+      ['FREQ=DAILY;INTERVAL=0', MappingCode.seriesInvalid],
+      ['FREQ=DAILY;COUNT=-1', MappingCode.seriesInvalid],
+      ['FREQ=DAILY;UNTIL=20260401', MappingCode.seriesInvalid],
+      ['FREQ=DAILY;UNTIL=morgen', MappingCode.seriesInvalid],
+      ['INTERVAL=2', MappingCode.seriesInvalid],
+      ['FREQ=WEEKLY;BYDAY=XX', MappingCode.seriesInvalid],
+      ['FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30', MappingCode.seriesInvalid],
+      ['FREQ=DAILY;FOO=1', MappingCode.seriesInvalid],
+      ['jeden Montag', MappingCode.seriesInvalid],
+      ['FREQ=DAILY', MappingCode.seriesInvalid, '2026-13-01'],
     ];
     for (const [rule, code, exceptions] of cases) {
       it(`${JSON.stringify(rule)}${exceptions ? ` with exception ${exceptions}` : ''} → ${code}`, function () {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { MappingCode } from '../../lib/error-codes';
 import type { Task } from '../../lib/exchange/model';
 import { mapChange, resolveSettings, type SettingsInput } from '../../lib/mapping';
 import { taskChange } from './fixtures';
@@ -67,12 +68,12 @@ describe('mapping/task: büro+ Aufgaben become Exchange tasks', function () {
   it('an unknown priority becomes normal, with a warning', async function () {
     const { item, warnings } = await task({ fldPrio: 'dringendst' });
     assert.equal(item.importance, 'normal');
-    assert.deepEqual(warnings.map((w) => [w.code, w.field, w.record]), [['value-ignored', 'fldPrio', 'tblCalendar 815']]);
+    assert.deepEqual(warnings.map((w) => [w.code, w.field, w.record]), [[MappingCode.valueIgnored, 'fldPrio', 'tblCalendar 815']]);
   });
 
   it('a recurring task is written as a single task, with a warning', async function () {
     const { item, warnings } = await task({ fldBeginn: '2026-05-04', fldSerie: 'FREQ=WEEKLY' });
     assert.equal(item.startDate, '2026-05-04');
-    assert.deepEqual(warnings.map((w) => [w.code, w.field]), [['task-series-ignored', 'fldSerie']]);
+    assert.deepEqual(warnings.map((w) => [w.code, w.field]), [[MappingCode.taskSeriesIgnored, 'fldSerie']]);
   });
 });

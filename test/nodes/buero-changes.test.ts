@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { BueroCode } from '../../lib/error-codes';
+import Database from 'better-sqlite3';
 import { ack } from '../../lib/ack-token';
 import { infoText } from '../../lib/log/format';
+import { openStateDb } from '../../lib/state/db';
+import { SCHEMA_VERSION } from '../../lib/state/schema';
 import { helper } from '../support/node-red';
 import { type Sim, startSim, tempDir, until } from '../buero/support/harness';
 
@@ -177,7 +181,7 @@ describe('buero-changes node (Node-RED flow, büro+ simulator over HTTP)', funct
     const appt = sim.db.insert('tblCalendar', termin('A'));
     await until(() => out.length === 1 && caught.length === 1, 'the change and the error');
     assert.equal(out[0].payload.id, appt.fldID);
-    assert.equal(caught[0].error.code, 'BUERO_MALFORMED_ROW');
+    assert.equal(caught[0].error.code, BueroCode.malformedRow);
     assert.match(caught[0].error.message, new RegExp(`\\[record: tblCalendar ${task.fldID}\\] \\[field: fldArt\\]`));
     assert.match(caught[0].error.message, /calendarKinds/);
   });
@@ -214,6 +218,18 @@ describe('buero-changes node (Node-RED flow, büro+ simulator over HTTP)', funct
     await sleep(300);
     assert.equal(caught.length, 1, 'reported once, not per poll');
     assert.ok(!JSON.stringify([caught, events, statusesOf('chg')]).includes(wrong), 'the token appears nowhere');
+  });
+
+  it('a state file written by a newer version: the status points at the state file, not at the settings', async function () {
+    openStateDb(stateFile).close();
+    const raw = new Database(stateFile);
+    raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    raw.close();
+    await load();
+    assert.equal(statuses.at(-1), 'buero-changes.status.stateFileTooNew');
+    send({ command: 'sync-now' });
+    await until(() => caught.length === 1, 'the error');
+    assert.match(caught[0].error.message, /has schema version/);
   });
 
   it('an unknown command is an error for Catch nodes', async function () {

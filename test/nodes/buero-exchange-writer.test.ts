@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { offAck, onAck, type AckToken } from '../../lib/ack-token';
+import Database from 'better-sqlite3';
 import { openStateDb } from '../../lib/state/db';
+import { SCHEMA_VERSION } from '../../lib/state/schema';
 import { WriteQueue } from '../../lib/state/write-queue';
 import type { EwsSimulator } from '../../sandbox/ews';
 import { ANNA, SERVICE, assertCleanTraffic, byKey, only, startSim, until } from '../exchange/ews-support';
@@ -172,11 +174,23 @@ describe('buero-exchange-connection and buero-exchange-writer nodes in Node-RED'
     }
   });
 
+  it('a state file written by a newer version: the status points at the state file, not at the settings', async function () {
+    openStateDb(stateFile()).close();
+    const raw = new Database(stateFile());
+    raw.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    raw.close();
+    await start();
+    // Node-RED's status calls, spied by the test helper.
+    const writer = helper.getNode('writer') as unknown as { status: { getCalls(): { thisValue: { id?: string }; args: Msg[] }[] } };
+    const shown = writer.status.getCalls().filter((c) => c.thisValue?.id === 'writer').map((c) => c.args[0]);
+    assert.deepEqual(shown.at(-1), { fill: 'red', shape: 'ring', text: 'buero-exchange-writer.status.stateFileTooNew' });
+  });
+
   it('status texts stay under 20 characters in English and German, even with a five-digit queue', function () {
     for (const lang of ['en-US', 'de']) {
       const file = path.join(__dirname, '../../nodes/buero-exchange-writer/locales', lang, 'buero-exchange-writer.json');
       const status = JSON.parse(fs.readFileSync(file, 'utf8'))['buero-exchange-writer'].status;
-      const texts = [status.idle, status.queued.replace('__count__', '12345')];
+      const texts = [status.idle, status.queued.replace('__count__', '12345'), status.stateFileTooNew, status.stateFile];
       for (const why of Object.values(status.error) as string[]) texts.push(status.waiting.replace('__count__', '12345').replace('__why__', why));
       for (const t of texts) assert.ok(t.length < 20, `${lang}: "${t}" has ${t.length} characters`);
     }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import vm from 'node:vm';
+import { MappingCode } from '../../lib/error-codes';
 import { offAck, onAck, ack, type AckToken } from '../../lib/ack-token';
 import type { Appointment, WriterMessage } from '../../lib/exchange/model';
 import { OVERRIDE_FIELDS } from '../../lib/mapping';
@@ -91,7 +92,7 @@ describe('buero-map node: maps büro+ changes in a real Node-RED flow', function
     map.receive({ payload: calendarChange({ fldKurzInfo: 'Danach' }, { id: 4712 }), ack: { source: SOURCE, seq: 2, parts: 1 } });
     await until(() => caught.length === 1 && writer.length === 1, 'one error and one writer message');
     const error = caught[0].error as { message: string; code: string; source: { type: string } };
-    assert.equal(error.code, 'field-invalid');
+    assert.equal(error.code, MappingCode.fieldInvalid);
     assert.match(error.message, /tblCalendar 4711, fldBeginn: "2026-02-30T10:00:00" is no valid date-time/);
     assert.equal(error.source.type, 'buero-map');
     assert.equal((writer[0].payload as WriterMessage).key, 'buero:1:tblCalendar:4712:7');
@@ -205,7 +206,7 @@ describe('buero-map node: maps büro+ changes in a real Node-RED flow', function
     const caught = collect('n-caught');
     helper.getNode('n-map').receive({ payload: calendarChange({}), ack: { source: SOURCE, seq: 7, parts: 1 } });
     await until(() => caught.length === 1, 'the error');
-    assert.equal((caught[0].error as { code: string }).code, 'config-invalid');
+    assert.equal((caught[0].error as { code: string }).code, MappingCode.configInvalid);
     assert.match((caught[0].error as { message: string }).message, /Unknown time zone "Europe\/Bärlin"/);
     assert.deepEqual(acks, []);
   });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NodeDef } from 'node-red';
+import { NodeCode } from '../../lib/error-codes';
 import { SyncError } from '../../lib/errors';
 import type { Appointment, WriterMessage } from '../../lib/exchange/model';
 import { MIGRATIONS, currentVersion, rename, upgradeConfig } from '../../nodes/shared/config-version';
@@ -64,7 +65,7 @@ describe('versioned node settings: a saved flow keeps running after a release ch
       assert.throws(
         () => upgradeConfig(saved('buero-map', { version: 2 })),
         (err: unknown) =>
-          err instanceof SyncError && err.code === 'config-invalid' && err.record === 'buero-map n1' && err.field === 'version' &&
+          err instanceof SyncError && err.code === NodeCode.settingsTooNew && err.record === 'buero-map n1' && err.field === 'version' &&
           /newer release .*settings version 2; this release reads up to version 1/.test(err.message),
       );
     });
@@ -155,7 +156,7 @@ describe('versioned node settings: a saved flow keeps running after a release ch
       const item = await mapOne({ version: 2, timeZone: 'America/New_York' });
       assert.equal(item, undefined);
       const error = caught[0].error as { code: string; message: string };
-      assert.equal(error.code, 'config-invalid');
+      assert.equal(error.code, NodeCode.settingsTooNew);
       assert.match(error.message, /saved by a newer release/);
     });
   });

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { StateCode } from '../../lib/error-codes';
 import { SyncError } from '../../lib/errors';
 import { CursorStore } from '../../lib/state/cursor';
 import { openStateDb } from '../../lib/state/db';
@@ -131,7 +132,7 @@ describe('state file: schema version and migrations', function () {
     raw.close();
     const refused = (err: unknown) => {
       assert.ok(err instanceof SyncError);
-      assert.equal(err.code, 'STATE_FILE_TOO_NEW');
+      assert.equal(err.code, StateCode.fileTooNew);
       assert.ok(err.message.includes(file), 'which file');
       assert.match(err.message, new RegExp(`has schema version ${SCHEMA_VERSION + 1}\\b`));
       assert.match(err.message, new RegExp(`understands schema versions up to ${SCHEMA_VERSION}\\b`));
@@ -177,7 +178,7 @@ describe('state file: schema version and migrations', function () {
       const list = [step(1), step(2, (d) => d.exec('CREATE TABLE b (x)')), step(3, () => { throw new Error('disk I/O error'); })];
       assert.throws(() => migrateStateDb(db, file, list), (err: unknown) => {
         assert.ok(err instanceof SyncError);
-        assert.equal(err.code, 'STATE_FILE_UPGRADE');
+        assert.equal(err.code, StateCode.fileUpgrade);
         assert.equal(err.message, `The state file ${file} could not be upgraded from schema version 1 to 3 (step 3: step 3): disk I/O error. ` +
           'It was left at version 1; remove the cause (a full disk, a read-only file, …) and deploy again.');
         return true;

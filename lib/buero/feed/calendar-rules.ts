@@ -1,3 +1,4 @@
+import { BueroCode } from '../../error-codes';
 import { SyncError } from '../../errors';
 import type { KnownRecord } from '../../state/cursor';
 import type { ChangeKind, ChangeTarget } from '../change';
@@ -106,7 +107,7 @@ export class CalendarRules {
     if (s === f.calendarKinds.task) return 'task';
     if (s === f.calendarKinds.followUp) return 'followUp';
     throw new SyncError(
-      'BUERO_MALFORMED_ROW',
+      BueroCode.malformedRow,
       `${record}: ${f.calendar.kind} is ${JSON.stringify(v)}, not one of "${f.calendarKinds.appointment}", "${f.calendarKinds.task}", "${f.calendarKinds.followUp}" (settings büro+ connection → field names → calendarKinds).`,
       { record, field: f.calendar.kind },
     );

@@ -1,3 +1,4 @@
+import { BueroCode } from '../../error-codes';
 import { SyncError } from '../../errors';
 import type { KnownRecord } from '../../state/cursor';
 import { adrKey } from '../contacts';
@@ -47,7 +48,7 @@ export class FeedReader {
     const found = toInt(data.tblClient?.rowRead?.fldMandNr);
     if (found !== mandant) {
       throw new SyncError(
-        'BUERO_MANDANT_MISMATCH',
+        BueroCode.mandantMismatch,
         `büro+ at ${this.o.client.host} serves Mandant ${found ?? '(none)'}, but the büro+ connection is set to Mandant ${mandant}: correct the Mandant number or the endpoint URL.`,
         { field: 'fldMandNr' },
       );

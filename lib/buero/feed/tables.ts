@@ -1,3 +1,4 @@
+import { BueroCode } from '../../error-codes';
 import { SyncError } from '../../errors';
 import type { KnownRecord } from '../../state/cursor';
 import { type Entity, type FieldMap, ID_FIELD, LSN_FIELD } from '../fields';
@@ -39,7 +40,7 @@ export function refField(fields: FieldMap, t: Table): string | undefined {
 export function identify(t: Table, row: Row): { id: number; lsn: bigint } {
   const id = toInt(row[ID_FIELD]);
   const lsn = toLsn(row[LSN_FIELD]);
-  if (id === undefined) throw new SyncError('BUERO_MALFORMED_ROW', `${t}: a row without a valid ${ID_FIELD} (${JSON.stringify(row[ID_FIELD])}).`, { record: t, field: ID_FIELD });
-  if (lsn === undefined) throw new SyncError('BUERO_MALFORMED_ROW', `${t} ${id}: ${LSN_FIELD} is not a version number (${JSON.stringify(row[LSN_FIELD])}).`, { record: `${t} ${id}`, field: LSN_FIELD });
+  if (id === undefined) throw new SyncError(BueroCode.malformedRow, `${t}: a row without a valid ${ID_FIELD} (${JSON.stringify(row[ID_FIELD])}).`, { record: t, field: ID_FIELD });
+  if (lsn === undefined) throw new SyncError(BueroCode.malformedRow, `${t} ${id}: ${LSN_FIELD} is not a version number (${JSON.stringify(row[LSN_FIELD])}).`, { record: `${t} ${id}`, field: LSN_FIELD });
   return { id, lsn };
 }

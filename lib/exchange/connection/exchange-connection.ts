@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { INetworkModule } from '@azure/msal-node';
-import { ExchangeCode, ExchangeError } from '../errors';
+import { ExchangeCode } from '../../error-codes';
+import { ExchangeError } from '../errors';
 import { createNetworkClient } from './msal-network';
 import { DEFAULT_AUTHORITY_HOST, TokenSource } from './oauth';
 import { isIanaZone } from '../validate';

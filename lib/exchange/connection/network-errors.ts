@@ -1,4 +1,5 @@
-import { ExchangeCode, ExchangeError } from '../errors';
+import { ExchangeCode } from '../../error-codes';
+import { ExchangeError } from '../errors';
 
 /**
  * Network failures in words an administrator can act on: the name does not resolve (DNS), the

@@ -1,5 +1,6 @@
 import { ConfidentialClientApplication, LogLevel, type INetworkModule } from '@azure/msal-node';
-import { ExchangeCode, ExchangeError } from '../errors';
+import { ExchangeCode } from '../../error-codes';
+import { ExchangeError } from '../errors';
 import { describeNetworkError } from './network-errors';
 
 /**

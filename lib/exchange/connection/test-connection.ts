@@ -2,7 +2,8 @@ import dns from 'node:dns/promises';
 import net from 'node:net';
 import * as ews from 'ews-javascript-api';
 import { ExchangeConnection, type ConnectionSettings } from './exchange-connection';
-import { ExchangeCode, ExchangeError } from '../errors';
+import { ExchangeCode } from '../../error-codes';
+import { ExchangeError } from '../errors';
 import { ewsCall } from '../ews/service';
 import { probeGraph } from '../graph/probe';
 
@@ -33,6 +34,15 @@ const STEP_OF: Record<string, TestStep> = {
   [ExchangeCode.mailbox]: 'mailbox',
   [ExchangeCode.serverBusy]: 'unreachable',
 };
+
+/** The step a failure stops at; anything but an ExchangeError is "other". */
+function stepOf(err: unknown): TestStep {
+  return (err instanceof ExchangeError && STEP_OF[err.code]) || 'other';
+}
+
+function messageOf(err: unknown): string {
+  return String((err as Error)?.message ?? err);
+}
 
 export async function testConnection(settings: ConnectionSettings, mailbox: string): Promise<TestResult> {
   let connection: ExchangeConnection;
@@ -65,8 +75,7 @@ export async function testConnection(settings: ConnectionSettings, mailbox: stri
       }
       return { ok: false, step: probe.step, message: probe.message, permission: probe.permission };
     } catch (err) {
-      const e = err instanceof ExchangeError ? err : new ExchangeError('exchange.other', String((err as Error)?.message ?? err));
-      return { ok: false, step: STEP_OF[e.code] ?? 'other', message: e.message };
+      return { ok: false, step: stepOf(err), message: messageOf(err) };
     }
   }
 
@@ -76,9 +85,8 @@ export async function testConnection(settings: ConnectionSettings, mailbox: stri
     await ewsCall(connection, target, (service) =>
       ews.Folder.Bind(service, ews.WellKnownFolderName.Calendar, new ews.PropertySet(ews.BasePropertySet.IdOnly)));
   } catch (err) {
-    const e = err instanceof ExchangeError ? err : new ExchangeError('exchange.other', String((err as Error)?.message ?? err));
-    const step = e.httpStatus === 404 ? 'url' : STEP_OF[e.code] ?? 'other';
-    return { ok: false, step, message: e.message };
+    const step = err instanceof ExchangeError && err.httpStatus === 404 ? 'url' : stepOf(err);
+    return { ok: false, step, message: messageOf(err) };
   }
   return {
     ok: true,

@@ -1,6 +1,7 @@
 import * as ews from 'ews-javascript-api';
+import { ExchangeCode, type ExchangeErrorCode } from '../../error-codes';
 import { toError } from '../../errors';
-import { ExchangeCode, ExchangeError, type ErrorScope } from '../errors';
+import { ExchangeError, type ErrorScope } from '../errors';
 import { describeNetworkError, hostOf } from '../connection/network-errors';
 
 /**
@@ -23,7 +24,7 @@ export interface HttpFailure {
 }
 
 interface Rule {
-  code: string;
+  code: ExchangeErrorCode;
   scope: ErrorScope;
   retryable: boolean;
   text: string;

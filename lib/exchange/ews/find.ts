@@ -1,5 +1,5 @@
 import * as ews from 'ews-javascript-api';
-import { ExchangeCode } from '../errors';
+import { ExchangeCode } from '../../error-codes';
 import { idFor, type ForeignId } from '../item-ids';
 import type { ItemKind } from '../model';
 import type { FindResult, ItemRef, ItemResult } from '../transport';

@@ -1,5 +1,6 @@
 import * as ews from 'ews-javascript-api';
-import { ExchangeCode, ExchangeError } from '../errors';
+import { ExchangeCode } from '../../error-codes';
+import { ExchangeError } from '../errors';
 import type { Appointment, Body, Contact, ItemKind, Recurrence, Task, Weekday } from '../model';
 import { KEY_PROPERTY } from '../key';
 import { startOfDay } from '../../time';

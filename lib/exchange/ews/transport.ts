@@ -8,7 +8,7 @@ import { findByKey, readRefs } from './find';
 import { Folders } from './folders';
 import { closeNtlmConnections, ewsCall } from './service';
 import { updateItems } from './update';
-import { ExchangeCode } from '../errors';
+import { ExchangeCode } from '../../error-codes';
 
 export interface EwsTransportOptions {
   /** Contacts go into this subfolder of Contacts (created when missing); empty: Contacts itself. */

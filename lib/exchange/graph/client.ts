@@ -1,7 +1,8 @@
 import { HttpsClient } from '../../net/https';
 import { GRAPH_SCOPE, type ExchangeConnection } from '../connection/exchange-connection';
 import { describeNetworkError } from '../connection/network-errors';
-import { ExchangeCode, ExchangeError } from '../errors';
+import { ExchangeCode } from '../../error-codes';
+import { ExchangeError } from '../errors';
 import { responseError, type GraphResponse } from './errors';
 
 /**

@@ -1,4 +1,5 @@
-import { ExchangeCode, ExchangeError } from '../errors';
+import { ExchangeCode } from '../../error-codes';
+import { ExchangeError } from '../errors';
 import type { Appointment, ItemKind } from '../model';
 import { deletedOccurrences, type DeletedOccurrence } from '../occurrences';
 import type { CreateRequest, ItemResult } from '../transport';

@@ -1,5 +1,6 @@
 import { retryAfterMs } from '../../net/retry';
-import { ExchangeCode, ExchangeError, type ErrorScope } from '../errors';
+import { ExchangeCode, type ExchangeErrorCode } from '../../error-codes';
+import { ExchangeError, type ErrorScope } from '../errors';
 
 /**
  * Graph answers (HTTP status + `{ error: { code, message } }`) as ExchangeErrors: a code the
@@ -20,7 +21,7 @@ export function graphErrorOf(body: unknown): { code: string; message: string } {
 }
 
 interface Rule {
-  code: string;
+  code: ExchangeErrorCode;
   scope: ErrorScope;
   retryable: boolean;
   text: string;

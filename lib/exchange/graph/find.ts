@@ -1,4 +1,4 @@
-import { ExchangeCode } from '../errors';
+import { ExchangeCode } from '../../error-codes';
 import { idFor, type ForeignId } from '../item-ids';
 import type { ItemKind } from '../model';
 import type { FindResult, ItemRef, ItemResult } from '../transport';

@@ -1,4 +1,5 @@
 import { GRAPH_ROLES, GRAPH_SCOPE, type ExchangeConnection } from '../connection/exchange-connection';
+import { ExchangeCode } from '../../error-codes';
 import { ExchangeError } from '../errors';
 import type { ItemKind } from '../model';
 import { GraphClient } from './client';
@@ -46,7 +47,7 @@ export async function probeGraph(connection: ExchangeConnection, mailbox: string
           message: `Microsoft Graph denied ${role} for ${mailbox}: check the admin consent and whether the application access policy (New-ApplicationAccessPolicy) or RBAC for Applications includes this mailbox.`,
         };
       }
-      if (error.code === 'exchange.mailbox') return { ok: false, step: 'mailbox', message: error.message, error };
+      if (error.code === ExchangeCode.mailbox) return { ok: false, step: 'mailbox', message: error.message, error };
       return { ok: false, step: 'other', message: error.message, error };
     }
   } finally {

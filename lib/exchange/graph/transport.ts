@@ -1,5 +1,5 @@
 import type { ExchangeConnection } from '../connection/exchange-connection';
-import { ExchangeCode } from '../errors';
+import { ExchangeCode } from '../../error-codes';
 import type { ForeignId } from '../item-ids';
 import type { ItemKind } from '../model';
 import type { CreateRequest, DeleteRequest, DeleteResult, FindResult, ItemRef, ItemResult, Transport, UpdateRequest } from '../transport';

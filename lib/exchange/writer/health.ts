@@ -4,11 +4,12 @@
  * The writer's retry policy lives here and only here (as exchangelib's FaultTolerance): every
  * failed item and every failed call asks it what happens next.
  */
+import { ExchangeCode } from '../../error-codes';
 import { toError, type SyncError } from '../../errors';
 import type { SyncEvent } from '../../log/events';
 import { normalise } from '../../state/id-map';
 import { backoffDelay, hintedDelay, type BackoffPolicy, type Clock } from '../../net/retry';
-import { ExchangeCode, ExchangeError } from '../errors';
+import { ExchangeError } from '../errors';
 import type { WriterStats } from './api';
 
 /** Conflicts in a row (ErrorIrresolvableConflict) answered by re-reading the ChangeKey at once. */
@@ -145,10 +146,10 @@ export class Health {
     }
     if (this.endpointState !== 'down') {
       if (this.endpointState === 'unknown') {
-        this.event({ type: 'connection', system: 'exchange', ok: false, endpoint: this.o.transport.endpoint, reason: err.message, time: this.time() });
+        this.event({ type: 'connection', system: 'exchange', ok: false, endpoint: this.o.transport.endpoint, reason: err.message, code: err.code, time: this.time() });
       }
       this.endpointState = 'down';
-      this.event({ type: 'outage', system: 'exchange', phase: 'begin', endpoint: this.o.transport.endpoint, reason: err.message, time: this.time() });
+      this.event({ type: 'outage', system: 'exchange', phase: 'begin', endpoint: this.o.transport.endpoint, reason: err.message, code: err.code, time: this.time() });
     }
     return this.endpointWait;
   }
@@ -159,7 +160,7 @@ export class Health {
     mb.notBefore = Math.max(mb.notBefore, this.o.clock.now() + this.delay(err, mb.failures));
     if (err.code !== ExchangeCode.serverBusy && mb.problem !== err.code) {
       mb.problem = err.code;
-      this.event({ type: 'connection', system: 'exchange', ok: false, endpoint: this.o.transport.endpoint, mailbox, reason: err.message, time: this.time() });
+      this.event({ type: 'connection', system: 'exchange', ok: false, endpoint: this.o.transport.endpoint, mailbox, reason: err.message, code: err.code, time: this.time() });
     }
     return mb.notBefore;
   }

@@ -4,6 +4,7 @@
  * oldest first, as the changes in memory are written, so memory stays flat however long the
  * queue. The rows themselves stay in SQLite until settled (lib/state/write-queue.ts).
  */
+import { WriterCode } from '../../error-codes';
 import { toError } from '../../errors';
 import { normalise } from '../../state/id-map';
 import type { WriteQueue } from '../../state/write-queue';
@@ -114,7 +115,7 @@ export class Window {
       } catch (err) {
         // A row this version cannot read any more: report it rather than retry it forever.
         this.o.queue.remove([row.id]);
-        this.o.health.noteError({ code: 'writer.unreadable', message: toError(err).message });
+        this.o.health.noteError({ code: WriterCode.queueUnreadable, message: toError(err).message });
         continue;
       }
       // A change waiting for a retry (from the last run) goes out right away.

@@ -16,6 +16,7 @@
  * - Nothing lost: a change leaves the queue only when Exchange confirmed it, or rejected it
  *   for good (then it is reported as a failure, with the record and the field).
  */
+import { WriterCode } from '../../error-codes';
 import { SyncError } from '../../errors';
 import type { StateDb } from '../../state/db';
 import { IdMap, type IdMapEntry } from '../../state/id-map';
@@ -106,7 +107,7 @@ export class ExchangeWriter {
    */
   enqueueMany(payloads: unknown[]): (QueuedChange | SyncError)[] {
     if (this.closed) {
-      const err = new SyncError('writer.closed', 'The Exchange writer is stopping; the change was not taken.', { retryable: true });
+      const err = new SyncError(WriterCode.closed, 'The Exchange writer is stopping; the change was not taken.', { retryable: true });
       return payloads.map(() => err);
     }
     const now = this.clock.now();
