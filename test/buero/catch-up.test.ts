@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { BueroChangeMessage } from '../../lib/buero/change';
-import { type FeedRun, type Sim, startFeed, startSim, tempDir } from './support/harness';
+import { type PollingFeed, SyncLoop } from '../../lib/buero/sync-loop';
+import { type FeedRun, type Sim, startFeed, startSim, tempDir, until } from './support/harness';
 
 // A backlog of büro+ changes read in passes of several pages, on the simulator, which serves
 // each request as its own snapshot: rows change between the pages of a pass.
@@ -29,7 +30,11 @@ describe('büro+ change feed: catching up with a backlog (simulator over HTTP)',
     await run.feed.poll({ deletions: true }); // the baseline
   });
 
+  let loop: SyncLoop | undefined;
+
   afterEach(async function () {
+    await loop?.stop();
+    loop = undefined;
     sim.beforeQuery = undefined;
     run.close();
     await sim.close();
@@ -162,4 +167,33 @@ describe('büro+ change feed: catching up with a backlog (simulator over HTTP)',
       assert.match(log[0].query, /tblCalendar: tblCalendar \{ conRead\(first: 7,/, 'with the idle page size');
     });
   }
+
+  it('the sync loop reads a backlog in passes that follow at once, without a deletion check every few passes', async function () {
+    run.close();
+    run = startFeed(sim, path.join(tempDir(), 'buero-sync.sqlite'), { pageSize: 5, catchUpPageSize: 5 });
+    const deletions: boolean[] = [];
+    const failures: string[] = [];
+    const feed: PollingFeed = {
+      poll: (o) => {
+        deletions.push(Boolean(o.deletions));
+        return run.feed.poll(o);
+      },
+      backfill: (o) => run.feed.backfill(o),
+      get pending() {
+        return run.feed.pending;
+      },
+    };
+    loop = new SyncLoop({
+      feed, endpoint: sim.baseUrl, intervalMs: 60_000, autoSync: false, deletionEvery: 2,
+      onStatus: () => undefined, event: () => undefined, error: (e) => failures.push(e.message),
+    });
+    loop.start();
+    await loop.syncNow(); // the baseline
+    for (let i = 0; i < 60; i++) sim.db.insert(CAL, termin(`K${i}`));
+    loop.resume();
+    await until(() => run.emitted.length === 60, 'the backlog');
+    assert.ok(deletions.length >= 12, `read in ${deletions.length - 1} passes`);
+    assert.deepEqual(deletions.slice(1).filter(Boolean), [], 'no deletion check within one interval');
+    assert.deepEqual(failures, []);
+  });
 });

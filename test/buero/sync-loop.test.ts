@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { type LoopStatus, type PollingFeed, SyncLoop } from '../../lib/buero/sync-loop';
+import { type LoopStatus, SyncLoop } from '../../lib/buero/sync-loop';
 import type { SyncError } from '../../lib/errors';
 import type { SyncEvent } from '../../lib/log/events';
 import { type FeedRun, type Sim, startFeed, startSim, tempDir, until } from './support/harness';
@@ -103,33 +103,6 @@ describe('büro+ sync loop: polling, outages, pause and sync-now (simulator over
     assert.equal(errors[0].code, 'BUERO_UNKNOWN_FIELD');
     assert.match(errors[0].message, /fldPostfach on type User: change the setting büro\+ connection → field names → users\.mailbox/);
     assert.equal(events.filter((e) => e.type === 'connection' && !e.ok).length, 1);
-  });
-
-  it('a backlog is read in passes that follow at once, without a deletion check every few passes', async function () {
-    run.close();
-    run = startFeed(sim, path.join(tempDir(), 'buero-sync.sqlite'), { pageSize: 5, catchUpPageSize: 5 });
-    const deletions: boolean[] = [];
-    const feed: PollingFeed = {
-      poll: (o) => {
-        deletions.push(Boolean(o.deletions));
-        return run.feed.poll(o);
-      },
-      backfill: (o) => run.feed.backfill(o),
-      get pending() {
-        return run.feed.pending;
-      },
-    };
-    loop = new SyncLoop({
-      feed, endpoint: sim.baseUrl, intervalMs: 60_000, autoSync: false, deletionEvery: 2,
-      onStatus: (s) => statuses.push(s), event: (e) => events.push(e), error: (e) => errors.push(e),
-    });
-    loop.start();
-    await loop.syncNow(); // the baseline
-    for (let i = 0; i < 60; i++) sim.db.insert('tblCalendar', termin(`K${i}`));
-    loop.resume();
-    await until(() => run.emitted.length === 60, 'the backlog');
-    assert.ok(deletions.length >= 12, `read in ${deletions.length - 1} passes`);
-    assert.deepEqual(deletions.slice(1).filter(Boolean), [], 'no deletion check within one interval');
   });
 
   it('a wrong Mandant stops the loop for good', async function () {
