@@ -10,6 +10,7 @@ import path from 'node:path';
 import { referenceFlow } from '../sandbox/cli';
 import { generateBueroData } from '../sandbox/data/generator';
 import { startSandbox } from '../sandbox/demo';
+import { bueroReads, readsSince, type TableReads } from './catch-up';
 import { arrivals, cpuSeconds, exchangeStats, peakRssMb, quantile, type ExchangeCounts } from './measure';
 import {
   API_ENV, API_NAME, changesNode, flowWith, setLatency, sleep, startRig, syncedUsers, throughputSandbox, waitFor, writerNode,
@@ -24,6 +25,8 @@ export interface BenchSize {
   pollRows: number;
   idMap: number;
   idlePolls: number;
+  /** Burst sizes of the change source's catch-up alone (bench/catch-up.ts). */
+  catchUp: number[];
 }
 
 export interface IdMapResult {
@@ -48,6 +51,8 @@ export interface PhaseResult extends ExchangeCounts {
   /** Node-RED's peak RSS (VmHWM) and current RSS after the phase. */
   peakRssMb: number;
   rssMb: number;
+  /** What the change source read from büro+ during the phase (bench/catch-up.ts). */
+  buero: TableReads;
 }
 
 /** Writes `changes` into büro+ at once and waits until every one is in Exchange. */
@@ -58,6 +63,7 @@ export async function phase(rig: Rig, api: Api, table: 'tblCalendar' | 'tblConta
   const addresses = sandbox.data.addresses.filter((a) => sandbox.data.postalAddresses.some((p) => p.fldAdrNr === a.fldAdrNr));
   const fanOut = table === 'tblCalendar' ? 1 : syncedUsers(sandbox).length;
   sandbox[api].resetStats();
+  const reads0 = bueroReads(sandbox.buero);
   const cpu0 = cpuSeconds(pid);
   const commits = new Map<number, number>();
   for (let i = 0; i < count; i++) {
@@ -84,6 +90,7 @@ export async function phase(rig: Rig, api: Api, table: 'tblCalendar' | 'tblConta
   };
   await waitFor(`${count} ${table} changes in Exchange`, done, timeoutMs, 1000);
   const cpu = cpuSeconds(pid) - cpu0;
+  const buero = readsSince(sandbox.buero, reads0, table);
   const latencies = [...commits].map(([id, at]) => arrived.get(id)!.at - at).sort((a, b) => a - b);
   const last = Math.max(...[...commits.keys()].map((id) => arrived.get(id)!.at));
   const seconds = (last - first) / 1000;
@@ -106,6 +113,7 @@ export async function phase(rig: Rig, api: Api, table: 'tblCalendar' | 'tblConta
     byOperation,
     peakRssMb: peakRssMb(pid),
     rssMb: peakRssMb(pid, 'VmRSS'),
+    buero,
   };
 }
 

@@ -12,24 +12,32 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../sandbox/node-red';
+import { catchUp } from './catch-up';
 import { baseline, idMapMemory, pollCost, throughput, type BenchSize } from './phases';
 import { report } from './report';
 
 const QUICK = process.argv.includes('--quick');
 const SIZE: BenchSize = QUICK
-  ? { appointments: 1000, contacts: 200, baseline: 200, pollRows: 10_000, idMap: 100_000, idlePolls: 5 }
-  : { appointments: 10_000, contacts: 5000, baseline: 1000, pollRows: 100_000, idMap: 100_000, idlePolls: 10 };
+  ? { appointments: 1000, contacts: 200, baseline: 200, pollRows: 10_000, idMap: 100_000, idlePolls: 5, catchUp: [2000] }
+  : { appointments: 10_000, contacts: 5000, baseline: 1000, pollRows: 100_000, idMap: 100_000, idlePolls: 10, catchUp: [10_000, 100_000] };
 // BENCH_APPOINTMENTS / BENCH_CONTACTS override a size (e.g. to profile); --throughput-only skips the rest.
 for (const [env, key] of [['BENCH_APPOINTMENTS', 'appointments'], ['BENCH_CONTACTS', 'contacts'], ['BENCH_BASELINE', 'baseline']] as const) {
   if (process.env[env]) SIZE[key] = Number(process.env[env]);
 }
 const THROUGHPUT_ONLY = process.argv.includes('--throughput-only');
+// --catch-up-only: the change source's catch-up alone (bench/catch-up.ts), printed as JSON.
+const CATCH_UP_ONLY = process.argv.includes('--catch-up-only');
 const SEED = Number(process.env.BENCH_SEED ?? 42);
 
 async function main(): Promise<void> {
   const started = Date.now();
   const elapsed = () => `${Math.round((Date.now() - started) / 1000)} s`;
   console.log(`benchmark (${QUICK ? 'quick' : 'full'} size, seed ${SEED}) …`);
+  if (CATCH_UP_ONLY) {
+    const results = await catchUp(SIZE.catchUp, SEED, (r) => console.log(`  catch-up of ${r.changes} ${r.burst} done (${elapsed()})`));
+    console.log(JSON.stringify(results, null, 1));
+    return;
+  }
   const tp = await throughput('ews', SIZE, SEED);
   console.log(`  throughput (EWS) done (${elapsed()})`);
   const graph = await throughput('graph', SIZE, SEED);
@@ -44,9 +52,10 @@ async function main(): Promise<void> {
   console.log(`  poll cost done (${elapsed()})`);
   const mem = idMapMemory(SIZE.idMap);
   console.log(`  id map done (${elapsed()})`);
+  const catchUps = await catchUp(SIZE.catchUp, SEED, (r) => console.log(`  catch-up of ${r.changes} ${r.burst} done (${elapsed()})`));
 
   const sizesOverridden = !!(process.env.BENCH_APPOINTMENTS || process.env.BENCH_CONTACTS || process.env.BENCH_BASELINE);
-  const { table, markdown } = report({ tp, graph, base, poll, mem }, { quick: QUICK, seed: SEED, size: SIZE, sizesOverridden, started });
+  const { table, markdown } = report({ tp, graph, base, poll, mem, catchUps }, { quick: QUICK, seed: SEED, size: SIZE, sizesOverridden, started });
   console.log(`\n${table}\n`);
   const out = path.join(packageRoot, 'bench', QUICK ? 'results-quick.md' : 'results.md');
   fs.writeFileSync(out, markdown);

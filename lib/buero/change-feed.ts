@@ -22,8 +22,10 @@ export interface ChangeFeedOptions extends FeedSettings {
   store: CursorStore;
   /** The ack source: the node id of the change source. */
   source: string;
-  /** Rows per conRead page of changed rows (default 500). */
+  /** Rows per conRead page of changed rows (default 500): the first page of a poll. */
   pageSize?: number;
+  /** Rows per page while catching up with a backlog (default 4 × pageSize). */
+  catchUpPageSize?: number;
   /** Ids per page of the key-only reads (default 5000). */
   idPageSize?: number;
   /** Stop reading new changes while this many are not yet acknowledged (default 10000). */
@@ -75,11 +77,14 @@ export class ChangeFeed {
   private readonly calendar: CalendarRules;
   private readonly contacts: ContactRules;
   private mandantChecked = false;
+  /** Tables whose last pass left more to read: their next pass reads catch-up pages. */
+  private readonly behind = new Set<Table>();
 
   constructor(opts: ChangeFeedOptions) {
     this.o = opts;
     this.clock = opts.clock ?? (() => new Date());
-    this.reader = new FeedReader({ client: opts.client, fields: opts.fields, pageSize: opts.pageSize ?? 500, idPageSize: opts.idPageSize ?? 5000 });
+    const pageSize = opts.pageSize ?? 500;
+    this.reader = new FeedReader({ client: opts.client, fields: opts.fields, pageSize, catchUpPageSize: opts.catchUpPageSize ?? 4 * pageSize, idPageSize: opts.idPageSize ?? 5000 });
     this.known = new KnownRecords(opts.store);
     this.outbox = new Outbox({ store: opts.store, known: this.known, source: opts.source, emit: (msg) => opts.emit(msg), clock: this.clock });
     this.users = new SyncedUsers({ store: opts.store, fields: opts.fields, mandant: opts.mandant, clock: this.clock, info: (code, params, time) => this.info(code, params, time) });
@@ -132,7 +137,7 @@ export class ChangeFeed {
 
     const reading = this.outbox.pending < (this.o.maxPending ?? 10_000) ? tables : [];
     result.waitingForAcks = reading.length < tables.length;
-    const first = await this.reader.usersAndFirstPages(reading, from);
+    const first = await this.reader.usersAndFirstPages(reading, from, (t) => this.behind.has(t));
     this.users.update(first.users);
     result.users = this.users.list.length;
 
@@ -162,7 +167,11 @@ export class ChangeFeed {
     }
     result.emitted = emitted;
 
-    for (const [t, pass] of passes) this.outbox.markRead(t, pass.readTo);
+    for (const [t, pass] of passes) {
+      this.outbox.markRead(t, pass.readTo);
+      if (pass.more) this.behind.add(t);
+      else this.behind.delete(t);
+    }
     this.outbox.commitRead(passes.keys());
     return result;
   }

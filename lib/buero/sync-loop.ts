@@ -77,6 +77,8 @@ export class SyncLoop {
   private timer?: NodeJS.Timeout;
   private chain: Promise<unknown> = Promise.resolve();
   private polls = 0;
+  /** When the last poll that counted (for the deletion check) started. */
+  private lastCounted?: number;
   private failures = 0;
   private inOutage = false;
   private outageSince?: string;
@@ -155,17 +157,19 @@ export class SyncLoop {
     this.timer = undefined;
   }
 
-  private schedule(ms: number): void {
+  /** `catchingUp`: the poll before left more to read, so this one follows at once. */
+  private schedule(ms: number, catchingUp = false): void {
     this.clearTimer();
     if (this.stopped || this.paused || this.fatal) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.enqueue(async () => {
         if (this.stopped || this.paused) return;
-        const r = await this.pollOnce(false);
+        const r = await this.pollOnce(false, catchingUp);
         if (this.stopped || this.paused || this.fatal) return;
         if (r === undefined) this.schedule(this.retryDelay());
-        else this.schedule(r.more ? 0 : this.o.intervalMs);
+        else if (r.more) this.schedule(0, true);
+        else this.schedule(this.o.intervalMs);
       });
     }, ms);
     this.timer.unref?.();
@@ -177,13 +181,21 @@ export class SyncLoop {
   }
 
   /** Runs one poll; returns undefined when it failed (the failure is reported). */
-  private async pollOnce(forceDeletions: boolean): Promise<PollResult | undefined> {
+  private async pollOnce(forceDeletions: boolean, catchingUp = false): Promise<PollResult | undefined> {
     if (this.stopped || this.fatal) return undefined;
     this.setStatus({ state: 'polling' });
     const every = Math.max(1, this.o.deletionEvery ?? 4);
+    // The polls of a catch-up follow each other at once; one of them counts only once an
+    // interval has passed, so the deletion check (it reads every id) keeps its pace in time
+    // instead of coming every few passes of a backlog.
+    const now = this.clock().getTime();
+    const counts = !catchingUp || this.lastCounted === undefined || now - this.lastCounted >= this.o.intervalMs;
     try {
-      const r = await this.o.feed.poll({ deletions: forceDeletions || this.polls % every === 0 });
-      this.polls += 1;
+      const r = await this.o.feed.poll({ deletions: forceDeletions || (counts && this.polls % every === 0) });
+      if (counts) {
+        this.polls += 1;
+        this.lastCounted = now;
+      }
       this.succeeded();
       this.setStatus(
         r.waitingForAcks

@@ -32,6 +32,8 @@ export interface CompiledFilter {
   lsnAfter?: bigint;
   /** Set when the filter only passes rows with one of these fldIDs: the store looks them up directly. */
   ids?: number[];
+  /** Set when the filter only passes rows with fldID > this: a scan in id order starts there. */
+  idAfter?: number;
 }
 
 type Getter = (row: Row) => unknown;
@@ -87,10 +89,12 @@ function compile(table: TableSpec, filter: FastFilter, path: string): CompiledFi
       return { predicate: (row) => preds.some((p) => p(row)), ids };
     }
     const bounds = parts.map((p) => p.lsnAfter).filter((b): b is bigint => b !== undefined);
+    const idBounds = parts.map((p) => p.idAfter).filter((b): b is number => b !== undefined);
     return {
       predicate: (row) => preds.every((p) => p(row)),
       lsnAfter: bounds.length ? bounds.reduce((a, b) => (a > b ? a : b)) : undefined,
       ids: parts.find((p) => p.ids)?.ids,
+      idAfter: idBounds.length ? Math.max(...idBounds) : undefined,
     };
   }
   if (op === 'not') {
@@ -132,13 +136,18 @@ function compile(table: TableSpec, filter: FastFilter, path: string): CompiledFi
     if (v !== null && fromField === 'gt') lsnAfter = v;
     else if (v !== null && fromField === 'ge') lsnAfter = v - 1n;
   }
-  // fldID = v (alone or in an or-list) lets the store look the records up by id.
+  // fldID = v (alone or in an or-list) lets the store look the records up by id; fldID > v
+  // (or >= v) lets a scan in id order start at v.
   let ids: number[] | undefined;
-  if (op === 'eq' && (fieldA?.name === 'fldID') !== (fieldB?.name === 'fldID') && !(fieldA && fieldB)) {
+  let idAfter: number | undefined;
+  if ((fieldA?.name === 'fldID') !== (fieldB?.name === 'fldID') && !(fieldA && fieldB)) {
     const v = (fieldA ? right : left)({});
-    if (typeof v === 'number') ids = [v];
+    const fromField = fieldA ? (op as Comparison) : MIRRORED[op as Comparison];
+    if (typeof v === 'number' && op === 'eq') ids = [v];
+    else if (typeof v === 'number' && fromField === 'gt') idAfter = Math.floor(v);
+    else if (typeof v === 'number' && fromField === 'ge') idAfter = Math.ceil(v) - 1;
   }
-  return { predicate, lsnAfter, ids };
+  return { predicate, lsnAfter, ids, idAfter };
 }
 
 export { COMPARISONS };

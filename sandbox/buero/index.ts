@@ -58,6 +58,8 @@ export interface RequestLogEntry {
   status: number;
   cpuMs?: number;
   operationName?: string;
+  /** Rows the query returned per table (rowRead, rowsRead, conRead). */
+  rows?: Record<string, number>;
 }
 
 export interface BueroStats {
@@ -65,6 +67,10 @@ export interface BueroStats {
   byOperation: Record<string, number>;
   tokensIssued: number;
   refreshReuseDetected: number;
+  /** Rows returned per table by rowRead, rowsRead and conRead (what a client read from büro+). */
+  rowsReturned: Record<string, number>;
+  /** Of those, the rows of reads filtered on `fldModifyLSN` above a value (a change poll's reads). */
+  changedRowsReturned: Record<string, number>;
 }
 
 export interface BueroSimulator {
@@ -81,6 +87,11 @@ export interface BueroSimulator {
   db: BueroDb;
   stats(): BueroStats;
   requestLog: RequestLogEntry[];
+  /**
+   * Runs before each query (not mutation) takes its snapshot, with the query text: a test can
+   * change rows between the pages of a multi-page read (each request is its own snapshot).
+   */
+  beforeQuery?: (query: string) => void;
   /** Revokes every issued access and refresh token (the static token stays valid). */
   revokeAllTokens(): void;
   expireAccessTokens(): void;
@@ -133,6 +144,9 @@ export async function startBueroSimulator(opts: BueroSimulatorOptions = {}): Pro
   const requestLog: RequestLogEntry[] = [];
   const logLimit = opts.requestLogLimit ?? 10000;
   const byOperation: Record<string, number> = {};
+  const rowsReturned: Record<string, number> = {};
+  const changedRowsReturned: Record<string, number> = {};
+  const hooks: Pick<BueroSimulator, 'beforeQuery'> = {};
   let requests = 0;
 
   // Parsing and validating the same polling query again and again is wasted work: cache it.
@@ -206,7 +220,7 @@ export async function startBueroSimulator(opts: BueroSimulatorOptions = {}): Pro
     if (!operation) return finish(200, { errors: [{ message: 'say which operation to run (operationName)' }] });
     for (const sel of operation.selectionSet.selections)
       if (sel.kind === Kind.FIELD && sel.name.value.startsWith('__')) byOperation[sel.name.value] = (byOperation[sel.name.value] ?? 0) + 1;
-    const ctx: GraphQLContext = { db, user: userOf(bearer.login), readDelayMs: faultState.readDelayMs, operations: [] };
+    const ctx: GraphQLContext = { db, user: userOf(bearer.login), readDelayMs: faultState.readDelayMs, operations: [], rows: {}, changedRows: {} };
     const variables = (payload.variables ?? undefined) as Record<string, unknown> | undefined;
     let result: ExecutionResult;
     if (operation.operation === 'mutation') {
@@ -226,6 +240,7 @@ export async function startBueroSimulator(opts: BueroSimulatorOptions = {}): Pro
         result = { errors: result.errors, data: null };
       } else db.commit();
     } else {
+      hooks.beforeQuery?.(payload.query);
       ctx.snapshot = db.openSnapshot();
       try {
         result = await execute({ schema, document, contextValue: ctx, variableValues: variables, operationName: entry.operationName });
@@ -234,6 +249,9 @@ export async function startBueroSimulator(opts: BueroSimulatorOptions = {}): Pro
       }
     }
     for (const op of ctx.operations) byOperation[op] = (byOperation[op] ?? 0) + 1;
+    for (const [table, n] of Object.entries(ctx.rows)) rowsReturned[table] = (rowsReturned[table] ?? 0) + n;
+    for (const [table, n] of Object.entries(ctx.changedRows)) changedRowsReturned[table] = (changedRowsReturned[table] ?? 0) + n;
+    if (Object.keys(ctx.rows).length) entry.rows = ctx.rows;
     finish(200, result);
   }
 
@@ -348,7 +366,10 @@ export async function startBueroSimulator(opts: BueroSimulatorOptions = {}): Pro
     faults: faultState,
     db,
     requestLog,
-    stats: () => ({ requests, byOperation: { ...byOperation }, tokensIssued: as.tokensIssued, refreshReuseDetected: as.refreshReuseDetected }),
+    stats: () => ({
+      requests, byOperation: { ...byOperation }, tokensIssued: as.tokensIssued, refreshReuseDetected: as.refreshReuseDetected,
+      rowsReturned: { ...rowsReturned }, changedRowsReturned: { ...changedRowsReturned },
+    }),
     revokeAllTokens: () => as.revokeAll(),
     expireAccessTokens: () => as.expireAccessTokens(),
     stop: closeServer,
@@ -358,5 +379,11 @@ export async function startBueroSimulator(opts: BueroSimulatorOptions = {}): Pro
       listening = true;
     },
     close: closeServer,
+    get beforeQuery() {
+      return hooks.beforeQuery;
+    },
+    set beforeQuery(fn) {
+      hooks.beforeQuery = fn;
+    },
   };
 }

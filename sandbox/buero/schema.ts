@@ -33,6 +33,19 @@ export interface GraphQLContext {
   readDelayMs: number;
   /** Table operations this request performed, e.g. `tblCalendar.conRead` (for stats). */
   operations: string[];
+  /** Rows returned per table by rowRead, rowsRead and conRead (for stats). */
+  rows: Record<string, number>;
+  /** Of those, rows of reads filtered on fldModifyLSN above a value. */
+  changedRows: Record<string, number>;
+}
+
+/** Counts the rows a read returned (stats: what a client read from büro+). */
+function counted<T>(ctx: GraphQLContext, table: string, args: SelectionArgs, out: T, n: number): T {
+  ctx.rows[table] = (ctx.rows[table] ?? 0) + n;
+  if (args.fastFilter && compileFilter(TABLES[table as TableName], args.fastFilter).lsnAfter !== undefined) {
+    ctx.changedRows[table] = (ctx.changedRows[table] ?? 0) + n;
+  }
+  return out;
 }
 
 /** Turns store and value errors into GraphQL errors that name the table, record and field. */
@@ -204,7 +217,9 @@ function selectRows(ctx: GraphQLContext, spec: TableSpec, source: TableSource, a
   if (filter?.lsnAfter !== undefined && db.changedCountEstimate(table, filter.lsnAfter) < 5000) {
     return paged(db.modifiedAfter(table, filter.lsnAfter, snapshot).filter(predicate));
   }
-  return db.scan(table, { snapshot, afterId: page.afterId, limit: page.limit, predicate });
+  // A filter on fldID above a value (continuing a read by id) starts the scan there.
+  const afterId = Math.max(page.afterId ?? -Infinity, filter?.idAfter ?? -Infinity);
+  return db.scan(table, { snapshot, afterId: Number.isFinite(afterId) ? afterId : undefined, limit: page.limit, predicate });
 }
 
 /** Delays a query's table read (fault injection) without giving up its snapshot. */
@@ -370,7 +385,10 @@ export function buildBueroSchema(): GraphQLSchema {
               type: row,
               resolve: (src, _a, ctx) => {
                 ctx.operations.push(`${name}.rowRead`);
-                return maybeDelayed(ctx, () => ctx.db.scan(name, { snapshot: ctx.snapshot, limit: 1 })[0] ?? null);
+                return maybeDelayed(ctx, () => {
+                  const row = ctx.db.scan(name, { snapshot: ctx.snapshot, limit: 1 })[0] ?? null;
+                  return counted(ctx, name, {}, row, row ? 1 : 0);
+                });
               },
             },
           }
@@ -380,7 +398,10 @@ export function buildBueroSchema(): GraphQLSchema {
               args: selectionArgs,
               resolve: (src, a: SelectionArgs, ctx) => {
                 ctx.operations.push(`${name}.rowRead`);
-                return maybeDelayed(ctx, () => guarded(() => selectRows(ctx, spec, src, a, { limit: 1 })[0] ?? null));
+                return maybeDelayed(ctx, () => guarded(() => {
+                  const row = selectRows(ctx, spec, src, a, { limit: 1 })[0] ?? null;
+                  return counted(ctx, name, a, row, row ? 1 : 0);
+                }));
               },
             },
             rowsRead: {
@@ -388,7 +409,10 @@ export function buildBueroSchema(): GraphQLSchema {
               args: selectionArgs,
               resolve: (src, a: SelectionArgs, ctx) => {
                 ctx.operations.push(`${name}.rowsRead`);
-                return maybeDelayed(ctx, () => guarded(() => selectRows(ctx, spec, src, a)));
+                return maybeDelayed(ctx, () => guarded(() => {
+                  const rows = selectRows(ctx, spec, src, a);
+                  return counted(ctx, name, a, rows, rows.length);
+                }));
               },
             },
             conRead: {
@@ -404,6 +428,7 @@ export function buildBueroSchema(): GraphQLSchema {
                     const rows = selectRows(ctx, spec, src, a, { afterId, limit: limit === undefined ? undefined : limit + 1 });
                     const page = limit === undefined ? rows : rows.slice(0, limit);
                     const edges = page.map((node) => ({ node, cursor: encodeCursor(node.fldID as number) }));
+                    counted(ctx, name, a, edges, edges.length);
                     return {
                       edges,
                       pageInfo: {

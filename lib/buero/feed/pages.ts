@@ -12,21 +12,20 @@ export interface PagedRead {
   /** Rows per page (`first`). */
   pageSize: number;
   /**
-   * The fastFilter. A function is asked for each page (0 for the first) when that page is
-   * read, so a reader can narrow the later pages by what the earlier ones showed.
+   * The fastFilter, the same for every page: a Relay cursor (`after`) belongs to the filter it
+   * came from, so a read that narrows its filter starts a new read (see `FeedReader.readChanged`).
    */
-  filter?: Filter | ((page: number) => Filter | undefined);
+  filter?: Filter;
 }
 
 /** The query text of one page; the table's name is its alias (so several tables fit in one request). */
-export function pageQuery(read: PagedRead, page = 0, after: string | null = null): string {
-  const filter = typeof read.filter === 'function' ? read.filter(page) : read.filter;
-  return conReadPage({ alias: read.table, table: read.table, fields: read.fields, first: read.pageSize, after, filter });
+export function pageQuery(read: PagedRead, after: string | null = null): string {
+  return conReadPage({ alias: read.table, table: read.table, fields: read.fields, first: read.pageSize, after, filter: read.filter });
 }
 
 /** One page, on its own request. */
-export async function readPage(client: FeedClient, read: PagedRead, page = 0, after: string | null = null): Promise<Page> {
-  const data = await client.query<Record<string, unknown>>(`{ ${pageQuery(read, page, after)} }`);
+export async function readPage(client: FeedClient, read: PagedRead, after: string | null = null): Promise<Page> {
+  const data = await client.query<Record<string, unknown>>(`{ ${pageQuery(read, after)} }`);
   return pageOf(data, read.table);
 }
 
@@ -36,11 +35,10 @@ export async function readPage(client: FeedClient, read: PagedRead, page = 0, af
  * tables' first pages at once, see `pageQuery`).
  */
 export async function* conReadPages(client: FeedClient, read: PagedRead, answered?: Record<string, unknown>): AsyncGenerator<Page> {
-  let n = 0;
-  let page = answered ? pageOf(answered, read.table) : await readPage(client, read, n);
+  let page = answered ? pageOf(answered, read.table) : await readPage(client, read);
   yield page;
   while (page.hasNextPage && page.endCursor) {
-    page = await readPage(client, read, ++n, page.endCursor);
+    page = await readPage(client, read, page.endCursor);
     yield page;
   }
 }

@@ -3,7 +3,7 @@ import { SyncError } from '../../errors';
 import type { KnownRecord } from '../../state/cursor';
 import { adrKey } from '../contacts';
 import { type FieldMap, fieldsToRead, ID_FIELD, LSN_FIELD } from '../fields';
-import { compare, or, type Scalar, toInt, toLsn } from '../graphql';
+import { and, compare, or, pageOf, type Scalar, toInt, toLsn } from '../graphql';
 import { usersQuery } from '../users';
 import { allRows, conReadPages, type PagedRead, pageQuery, readPage } from './pages';
 import { ADR, ASP, ENTITY, type FeedClient, POS, refField, type Row, type Table } from './tables';
@@ -25,8 +25,10 @@ export interface AddressRows {
 export interface ReaderOptions {
   client: FeedClient;
   fields: FieldMap;
-  /** Rows per conRead page of changed rows. */
+  /** Rows per conRead page of changed rows (the first page of a pass). */
   pageSize: number;
+  /** Rows per page while catching up: the later pages of a pass, and the first while behind. */
+  catchUpPageSize: number;
   /** Ids per page of the key-only reads. */
   idPageSize: number;
 }
@@ -62,47 +64,58 @@ export class FeedReader {
 
   /**
    * The users and the first page of changed rows of every table in one request: when nothing
-   * changed, a poll is this one small request (plus the key-only reads every few polls).
+   * changed, a poll is this one small request (plus the key-only reads every few polls). A
+   * table still `behind` (its last pass said more) gets a catch-up page.
    */
-  async usersAndFirstPages(tables: Table[], from: (t: Table) => bigint): Promise<{ users: Row[]; answered: Record<string, unknown> }> {
+  async usersAndFirstPages(tables: Table[], from: (t: Table) => bigint, behind: (t: Table) => boolean): Promise<{ users: Row[]; answered: Record<string, unknown> }> {
     const answered = await this.o.client.query<Record<string, unknown>>(
-      `{ ${usersQuery(this.o.fields)} ${tables.map((t) => pageQuery(this.changedRead(t, from(t)))).join(' ')} }`,
+      `{ ${usersQuery(this.o.fields)} ${tables.map((t) => pageQuery(this.changedRead(t, from(t), behind(t)))).join(' ')} }`,
     );
     return { users: ((answered.users as { rowsRead?: Row[] } | null)?.rowsRead ?? []) as Row[], answered };
   }
 
   /**
-   * All rows of a table changed since `from` (the first page is in `answered`). With more than
-   * one page, rows changed while paging get LSNs above those of page 1, so the pass stops at
-   * page 1's highest LSN and leaves higher ones to the next pass; nothing can slip under the
-   * cursor. The rule for the later pages lives here (their filter: see `changedRead`).
+   * One pass: the rows of a table changed since `from`, each version read once (the first
+   * page is in `answered`). With more than one page, the pass ends at T, the highest LSN on
+   * its first page; the later pages ask only for `from < LSN ≤ T` above the first page's last
+   * fldID (a read of their own: a Relay cursor belongs to its filter), and the read position
+   * moves to T. Rows above T are the next pass's, so a burst costs about one row per change.
+   * Nothing slips under T (docs/buero-api.md: LSNs grow and become visible in order):
+   * - every version with an LSN ≤ T was visible at the first page's snapshot (T was), and no
+   *   later write gets one;
+   * - such a version is on the first page (ids up to its last), or on a later page if it is
+   *   still there, or was replaced after that snapshot (its new LSN is above T: the next pass
+   *   reads it), or deleted (the deletion check finds it);
+   * - ids only grow across the pages, so a record comes at most once per pass, and a pass
+   *   reads only versions ≤ T, the next only versions > T: never an older version after a newer.
    */
   async readChanged(t: Table, from: bigint, answered: Record<string, unknown>): Promise<ReadPass> {
-    const rows: Row[] = [];
-    let max = from;
-    let limit: bigint | undefined;
-    for await (const page of conReadPages(this.o.client, this.changedRead(t, from), answered)) {
-      if (limit === undefined) {
-        for (const row of page.rows) {
-          const lsn = toLsn(row[LSN_FIELD]);
-          if (lsn !== undefined && lsn > max) max = lsn;
-          rows.push(row);
-        }
-        if (!page.hasNextPage) return { rows, readTo: max, more: false };
-        limit = max;
-        continue;
-      }
-      for (const row of page.rows) {
-        const lsn = toLsn(row[LSN_FIELD]);
-        if (lsn === undefined || lsn <= limit) rows.push(row);
-      }
+    const first = pageOf(answered, t);
+    let upTo = from;
+    let lastId: number | undefined;
+    for (const row of first.rows) {
+      const lsn = toLsn(row[LSN_FIELD]);
+      if (lsn !== undefined && lsn > upTo) upTo = lsn;
+      const id = toInt(row[ID_FIELD]);
+      if (id !== undefined && (lastId === undefined || id > lastId)) lastId = id;
     }
-    return { rows, readTo: limit ?? max, more: true };
+    if (!first.hasNextPage) return { rows: first.rows, readTo: upTo, more: false };
+    const rows = [...first.rows];
+    for await (const page of conReadPages(this.o.client, this.restOfPass(t, from, upTo, lastId))) rows.push(...page.rows);
+    return { rows, readTo: upTo, more: true };
   }
 
-  /** Every page of changed rows asks for the rows above the read position. */
-  private changedRead(t: Table, from: bigint): PagedRead {
-    return { table: t, fields: fieldsToRead(this.o.fields, ENTITY[t]), pageSize: this.o.pageSize, filter: compare('gt', LSN_FIELD, from) };
+  /** A pass's first page: the rows above the read position, in fldID order. */
+  private changedRead(t: Table, from: bigint, behind: boolean): PagedRead {
+    const pageSize = behind ? this.o.catchUpPageSize : this.o.pageSize;
+    return { table: t, fields: fieldsToRead(this.o.fields, ENTITY[t]), pageSize, filter: compare('gt', LSN_FIELD, from) };
+  }
+
+  /** A pass's later pages: its own rows (up to T) beyond the first page. */
+  private restOfPass(t: Table, from: bigint, upTo: bigint, lastId: number | undefined): PagedRead {
+    const bounds = [compare('gt', LSN_FIELD, from), compare('le', LSN_FIELD, upTo)];
+    if (lastId !== undefined) bounds.push(compare('gt', ID_FIELD, lastId));
+    return { table: t, fields: fieldsToRead(this.o.fields, ENTITY[t]), pageSize: this.o.catchUpPageSize, filter: and(...bounds) };
   }
 
   /** Key-only read of a whole table: id → row (with the given extra fields). */
