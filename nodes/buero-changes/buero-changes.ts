@@ -39,11 +39,14 @@ export = function (RED: NodeAPI) {
     }
     const connNode = RED.nodes.getNode(config.connection) as BueroConnectionConfigNode | null;
     const conn = connNode?.connection;
-    if (!connNode || !conn) return refuse(connNode?.configError?.message ?? RED._('buero-changes.errors.noConnection'));
+    if (!connNode || !conn) return refuse(connNode?.configError?.message ?? RED._('buero-changes.errors.noConnection'), connNode?.configError?.variable);
 
-    /** Settings it cannot run with: said at deploy, and to every message that arrives. */
-    function refuse(text: string): void {
-      node.status({ fill: 'red', shape: 'ring', text: RED._('buero-changes.status.config') });
+    /**
+     * Settings it cannot run with: said at deploy, and to every message that arrives. A variable
+     * that is not set is named in the status as well (the text names the node and the setting).
+     */
+    function refuse(text: string, variable?: string): void {
+      node.status({ fill: 'red', shape: 'ring', text: variable ? RED._('buero-changes.status.unset', { name: variable }) : RED._('buero-changes.status.config') });
       node.error(text);
       node.on('input', (_msg: NodeMessageInFlow, _send, done) => done(new Error(text)));
     }

@@ -66,11 +66,13 @@ export = function (RED: NodeAPI) {
     let writer: ExchangeWriter | undefined;
     let setupError: Error | undefined;
     let stateFile: string | undefined;
+    let connectionName = '';
     const status = throttledStatus(STATUS_INTERVAL_MS, () => writer && showStatus(writer));
     try {
       const config = upgradeConfig(saved);
       const connectionNode = config.connection ? (RED.nodes.getNode(config.connection) as ExchangeConnectionConfigNode | null) : null;
       if (!connectionNode) throw new Error(RED._('buero-exchange-writer.error.noConnection'));
+      connectionName = connectionNode.name || connectionNode.id;
       const connection = connectionNode.connection();
       stateFile = stateFilePath(RED, config.stateFile);
       const db = acquireStateDb(stateFile);
@@ -92,7 +94,8 @@ export = function (RED: NodeAPI) {
       });
     } catch (err) {
       setupError = err as Error;
-      node.error(RED._('buero-exchange-writer.error.setup', { reason: setupError.message }));
+      const reason = setupError.message;
+      node.error(connectionName ? RED._('buero-exchange-writer.error.setupConnection', { connection: connectionName, reason }) : RED._('buero-exchange-writer.error.setup', { reason }));
     }
     // A notice, not a refusal: two state files work (why it is said: nodes/shared/state-file.ts).
     if (writer && stateFile) {
@@ -152,7 +155,9 @@ export = function (RED: NodeAPI) {
       if (waitingFromLastRun > 0) node.log(RED._('buero-exchange-writer.log.resumed', { count: waitingFromLastRun }));
       status.update(true);
     } else {
-      node.status({ fill: 'red', shape: 'ring', text: RED._('buero-exchange-writer.status.error.settings') });
+      // A missing secret names its variable (the log line says which node and setting).
+      const variable = (setupError as { variable?: string } | undefined)?.variable;
+      node.status({ fill: 'red', shape: 'ring', text: variable ? RED._('buero-exchange-writer.status.unset', { name: variable }) : RED._('buero-exchange-writer.status.error.settings') });
     }
 
     // Messages that arrive together are taken in one SQLite transaction (one disk sync for all):
