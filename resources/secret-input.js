@@ -29,6 +29,9 @@
       // password) and the variable name.
       var values = { secret: el.secret.val() || '', env: el.variable.val() || '' };
       var current = values.secret || !values.env ? 'secret' : 'env';
+      // The TypedInput takes this type for every kind without its own: a variable name is no
+      // password (the "typed here" kind sets password itself).
+      el.secret.attr('type', 'text');
       el.secret.typedInput({
         default: current,
         types: [
