@@ -8,6 +8,7 @@ import { CursorStore } from '../../lib/state/cursor';
 import { acquireStateDb, releaseStateDb } from '../../lib/state/shared-db';
 import type { BueroConnectionConfigNode } from '../buero-connection/api';
 import { upgradeConfig } from '../shared/config-version';
+import { reportHealth, serveMonitoring } from '../shared/monitoring';
 import { positiveNumber } from '../shared/number-settings';
 
 interface BueroChangesDef extends NodeDef {
@@ -28,9 +29,12 @@ interface BueroChangesDef extends NodeDef {
 type Command = 'pause' | 'resume' | 'sync-now' | 'backfill' | 'ack';
 
 export = function (RED: NodeAPI) {
+  serveMonitoring(RED);
+
   function BueroChangesNode(this: Node, saved: BueroChangesDef) {
     RED.nodes.createNode(this, saved);
     const node = this as Node;
+    const startedAt = Date.now();
     let config: BueroChangesDef;
     try {
       config = upgradeConfig(saved);
@@ -49,6 +53,12 @@ export = function (RED: NodeAPI) {
       node.status({ fill: 'red', shape: 'ring', text: variable ? RED._('buero-changes.status.unset', { name: variable }) : RED._('buero-changes.status.config') });
       node.error(text);
       node.on('input', (_msg: NodeMessageInFlow, _send, done) => done(new Error(text)));
+      // For monitoring: büro+ has not been read since the start, for this reason.
+      const code = connNode?.configError?.code ?? 'BUERO_CONFIG';
+      reportHealth(node, () => ({
+        type: 'buero-changes', id: node.id, name: node.name ?? '', state: 'config-error', pending: 0,
+        buero: { failures: 0, failingSince: startedAt, error: { code, message: text } },
+      }));
     }
 
     const sendEvent = (e: SyncEvent, extra: Record<string, unknown> = {}) => node.send([null, { topic: EVENT_TOPIC, payload: e, ...extra }]);
@@ -123,6 +133,13 @@ export = function (RED: NodeAPI) {
       if (state === 'connected') loop.kick();
     });
     loop.start();
+    reportHealth(node, () => {
+      const { state, error } = loop.status;
+      return {
+        type: 'buero-changes', id: node.id, name: node.name ?? '', state, pending: feed.pending,
+        buero: { ...loop.health, error: error && { code: error.code, message: error.message } },
+      };
+    });
 
     const runBackfill = async (dryRun: boolean) => {
       const result = await loop.backfill(dryRun);

@@ -8,6 +8,7 @@ import { EVENT_TOPIC, type SyncEvent } from '../../lib/log/events';
 import { acquireStateDb, releaseStateDb } from '../../lib/state/shared-db';
 import type { ExchangeConnection } from '../../lib/exchange/connection/exchange-connection';
 import { upgradeConfig } from '../shared/config-version';
+import { reportHealth, serveMonitoring } from '../shared/monitoring';
 import { wholeNumberWithin } from '../shared/number-settings';
 import { bueroConnectionsElsewhere, stateFilePath } from '../shared/state-file';
 import { throttledStatus } from '../shared/status';
@@ -57,12 +58,15 @@ const SHORT: Record<string, string> = {
 
 // Exchange writer: the Node-RED side of lib/exchange/writer (queue in, results and events out).
 export = function (RED: NodeAPI) {
+  serveMonitoring(RED);
+
   function BueroExchangeWriterNode(this: Node, config: WriterConfig) {
     RED.nodes.createNode(this, config);
     start(this, config);
   }
 
   function start(node: Node, saved: WriterConfig) {
+    const startedAt = Date.now();
     let writer: ExchangeWriter | undefined;
     let setupError: Error | undefined;
     let stateFile: string | undefined;
@@ -149,6 +153,18 @@ export = function (RED: NodeAPI) {
         node.status({ fill: 'green', shape: 'dot', text: RED._('buero-exchange-writer.status.idle') });
       }
     }
+
+    // For monitoring: Exchange and each mailbox; not ready means nothing written since the start.
+    reportHealth(node, () => {
+      const base = { type: 'buero-exchange-writer' as const, id: node.id, name: node.name ?? '' };
+      if (!writer) {
+        const error = { code: (setupError as { code?: string } | undefined)?.code ?? 'exchange.config', message: setupError?.message ?? '' };
+        return { ...base, state: 'not-ready', queued: 0, inFlight: 0, mailboxes: [], exchange: { failures: 0, failingSince: startedAt, error } };
+      }
+      const s = writer.stats();
+      const state = s.outage ? 'outage' : s.queued > 0 ? 'writing' : 'idle';
+      return { ...base, state, queued: s.queued, inFlight: s.inFlight, exchange: s.endpoint, mailboxes: s.mailboxes };
+    });
 
     if (writer) {
       const waitingFromLastRun = writer.start();
