@@ -9,6 +9,8 @@ import { parsePrometheus } from '../support/prometheus';
 import { itemsOf, syncedUsers, waitFor } from './support';
 
 /** The example hash in Node-RED's default settings.js (adminAuth): the password is "password". */
+/** A static token for the monitoring system (settings.js adminAuth.tokens, as in the README). */
+const MONITOR_TOKEN = 'monitoring-4f1c9e2a7b';
 const PASSWORD_HASH = '$2a$08$zZWtXTja0fB1pzD4sHCMyOCMYz2Z6dNbM6tl8sJogENOMcxWV9DN.';
 
 interface Part {
@@ -51,7 +53,13 @@ describe('end to end: the monitoring status and metrics under the admin root, wi
       "  flowFile: 'flows.json',",
       "  credentialSecret: 'monitoring-test',",
       "  uiHost: '127.0.0.1',",
-      "  adminAuth: { type: 'credentials', users: [{ username: 'monitor', password: '" + PASSWORD_HASH + "', permissions: 'read' }] },",
+      '  adminAuth: {',
+      "    type: 'credentials',",
+      "    users: [{ username: 'monitor', password: '" + PASSWORD_HASH + "', permissions: 'read' }],",
+      // The README's static token for a monitoring system, read-only.
+      "    tokens: async (token) => (token && token === process.env.NODE_RED_MONITOR_TOKEN ? { username: 'monitoring', permissions: 'read' } : null),",
+      "    tokenHeader: 'authorization',",
+      '  },',
       '  bueroSync: { unhealthyAfterSeconds: 2 },',
       "  editorTheme: { projects: { enabled: false }, tours: false, palette: { catalogues: [] } },",
       '  diagnostics: { enabled: false },',
@@ -59,7 +67,7 @@ describe('end to end: the monitoring status and metrics under the admin root, wi
       '',
     ].join('\n'));
     const unset = Object.fromEntries(Object.keys(process.env).filter((k) => /^(BUERO|EXCHANGE|SYNC)_/.test(k)).map((k) => [k, undefined]));
-    nodeRed = await startNodeRed({ userDir, flows: referenceFlow(), env: { ...unset, ...sandbox.env, SYNC_POLL_SECONDS: '1' } });
+    nodeRed = await startNodeRed({ userDir, flows: referenceFlow(), env: { ...unset, ...sandbox.env, SYNC_POLL_SECONDS: '1', NODE_RED_MONITOR_TOKEN: MONITOR_TOKEN } });
     const res = await fetch(`${nodeRed.url}/auth/token`, {
       method: 'POST',
       body: new URLSearchParams({ client_id: 'node-red-admin', grant_type: 'password', scope: 'read', username: 'monitor', password: 'password' }),
@@ -93,9 +101,16 @@ describe('end to end: the monitoring status and metrics under the admin root, wi
   const appointment = (nr: number, subject: string) =>
     sandbox.buero.db.insert('tblCalendar', { fldArt: 'Termin', fldBzrNr: nr, fldKurzInfo: subject, fldBeginn: '2026-12-08T10:00:00', fldEnde: '2026-12-08T11:00:00' });
 
-  it('refuses both routes without admin credentials (401)', async function () {
+  it('refuses both routes without admin credentials (401); takes a user\'s token and the static monitoring token', async function () {
     assert.equal((await get('status', false)).status, 401);
     assert.equal((await get('metrics', false)).status, 401);
+    const wrong = await fetch(`${nodeRed.url}/buero-sync/status`, { headers: { Authorization: 'Bearer not-the-token' } });
+    assert.equal(wrong.status, 401);
+    // What the README's curl, Prometheus and Checkmk examples send.
+    for (const bearer of [token, MONITOR_TOKEN]) {
+      const res = await fetch(`${nodeRed.url}/buero-sync/metrics`, { headers: { Authorization: `Bearer ${bearer}` } });
+      assert.equal(res.status, 200);
+    }
   });
 
   it('healthy (200): büro+ and Exchange reachable, the last poll, per mailbox the last write, the queue', async function () {
