@@ -2,7 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus
 import { ack } from '../../lib/ack-token';
 import { ChangeFeed } from '../../lib/buero/change-feed';
 import { type LoopStatus, SyncLoop } from '../../lib/buero/sync-loop';
-import { toError } from '../../lib/errors';
+import { type SyncError, toError } from '../../lib/errors';
 import { EVENT_TOPIC, type SyncEvent } from '../../lib/log/events';
 import { CursorStore } from '../../lib/state/cursor';
 import { acquireStateDb, releaseStateDb } from '../../lib/state/shared-db';
@@ -39,22 +39,23 @@ export = function (RED: NodeAPI) {
     try {
       config = upgradeConfig(saved);
     } catch (err) {
-      return refuse((err as Error).message);
+      return refuse(err as SyncError);
     }
     const connNode = RED.nodes.getNode(config.connection) as BueroConnectionConfigNode | null;
     const conn = connNode?.connection;
-    if (!connNode || !conn) return refuse(connNode?.configError?.message ?? RED._('buero-changes.errors.noConnection'), connNode?.configError?.variable);
+    if (!connNode || !conn) return refuse(connNode?.configError ?? { message: RED._('buero-changes.errors.noConnection') });
 
     /**
      * Settings it cannot run with: said at deploy, and to every message that arrives. A variable
      * that is not set is named in the status as well (the text names the node and the setting).
      */
-    function refuse(text: string, variable?: string): void {
+    function refuse(problem: { message: string; code?: string; variable?: string }): void {
+      const { message: text, variable } = problem;
       node.status({ fill: 'red', shape: 'ring', text: variable ? RED._('buero-changes.status.unset', { name: variable }) : RED._('buero-changes.status.config') });
       node.error(text);
       node.on('input', (_msg: NodeMessageInFlow, _send, done) => done(new Error(text)));
       // For monitoring: büro+ has not been read since the start, for this reason.
-      const code = connNode?.configError?.code ?? 'BUERO_CONFIG';
+      const code = problem.code ?? 'BUERO_CONFIG';
       reportHealth(node, () => ({
         type: 'buero-changes', id: node.id, name: node.name ?? '', state: 'config-error', pending: 0,
         buero: { failures: 0, failingSince: startedAt, error: { code, message: text } },
