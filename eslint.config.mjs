@@ -40,6 +40,11 @@ export default tseslint.config(
     },
   },
   {
+    // Editor code Node-RED serves from resources/ (a plain browser script, jQuery as $).
+    files: ['resources/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { ...globals.browser, $: 'readonly', RED: 'readonly' } },
+  },
+  {
     files: ['scripts/**/*.js', '.ci/**/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

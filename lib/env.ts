@@ -57,3 +57,59 @@ export function isUnresolvedVariable(value: unknown): boolean {
   const s = String(value ?? '').trim();
   return /^\$\{\S+\}$/.test(s) || /^\$\(\S+\)$/.test(s);
 }
+
+/**
+ * A secret setting (a password, a token, a client secret) in one of two forms. Typed into the
+ * dialog it is a Node-RED credential, which Node-RED keeps encrypted in flows_cred.json and
+ * fills in only through a deploy (a `credentials` block in a flows.json file is ignored at
+ * start). Named as an environment variable it is a plain setting: a flow file copied into place
+ * carries the name, the process environment the value. A typed value wins.
+ */
+export interface SecretSetting {
+  /** The credential typed into the dialog; may be `${NAME}` (as flows saved by earlier releases). */
+  typed?: string;
+  /** The name of the environment variable that holds the secret (`BUERO_TOKEN`). */
+  variable?: string;
+}
+
+export interface SecretValue extends SecretSource {
+  /** The secret; '' when it is missing. */
+  value: string;
+}
+
+/** Where a secret comes from, to name a missing one (never its value). */
+export interface SecretSource {
+  /** The environment variable it was read from (or should have been); undefined for a typed value. */
+  variable?: string;
+  /**
+   * The variable setting holds no variable name. Never shown: Node-RED may already have
+   * replaced a setting written as `${NAME}` by the value, i.e. by the secret itself.
+   */
+  badName?: boolean;
+}
+
+const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Reads a secret setting: the typed credential when there is one, else the named variable. */
+export function readSecret(setting: SecretSetting, lookup: VariableLookup): SecretValue {
+  const typed = String(setting.typed ?? '');
+  if (typed.trim()) {
+    const variable = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/.exec(typed)?.[1];
+    const value = expandVariables(typed, lookup);
+    return variable ? { value, variable } : { value };
+  }
+  const name = String(setting.variable ?? '').trim();
+  if (!name) return { value: '' };
+  if (!VARIABLE_NAME.test(name)) return { value: '', badName: true };
+  return { value: lookup(name) ?? '', variable: name };
+}
+
+/**
+ * Where a missing secret should have come from, for an error message: the variable that is not
+ * set, or the empty setting. `setting` is the label the dialog shows (`Token`).
+ */
+export function missingSecretText(secret: SecretSource, setting: string): string {
+  if (secret.variable) return `the environment variable ${secret.variable} (setting "${setting}") is not set`;
+  if (secret.badName) return `the setting "${setting}" does not name an environment variable (a name such as BUERO_TOKEN, without \${ })`;
+  return `the setting "${setting}" is empty`;
+}

@@ -11,11 +11,13 @@ export class SyncError extends Error {
   readonly field?: string;
   /** True when trying again later can succeed (server busy, network down). */
   readonly retryable: boolean;
+  /** The environment variable a setting names and that is not set (the status shows its name). */
+  readonly variable?: string;
 
   constructor(
     code: string,
     message: string,
-    details: { record?: string; field?: string; retryable?: boolean; cause?: unknown } = {},
+    details: { record?: string; field?: string; retryable?: boolean; cause?: unknown; variable?: string } = {},
   ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'SyncError';
@@ -23,6 +25,7 @@ export class SyncError extends Error {
     this.record = details.record;
     this.field = details.field;
     this.retryable = details.retryable ?? false;
+    this.variable = details.variable;
   }
 
   /**

@@ -11,10 +11,16 @@ export const packageRoot = [path.resolve(__dirname, '..'), path.resolve(__dirnam
 export interface NodeRedOptions {
   /** The Node-RED user directory; created, with this package linked into its node_modules. */
   userDir: string;
+  /**
+   * false: the user directory is used as it is, as on a server deployed from files (this
+   * package installed there already, no settings.js unless one was put there: Node-RED then
+   * writes its default). Default true: the package linked and the sandbox's settings.js.
+   */
+  prepare?: boolean;
   /** Flows to deploy at start (written to flows.json when given). */
   flows?: unknown[];
-  /** Environment for the process (the reference flow reads its endpoints from it). */
-  env?: Record<string, string>;
+  /** Environment for the process (the reference flow reads its endpoints from it); undefined unsets. */
+  env?: Record<string, string | undefined>;
   port?: number;
   /** Node executable; default: the one running this process. */
   nodeExecutable?: string;
@@ -86,14 +92,15 @@ export function prepareUserDir(userDir: string): void {
 }
 
 export async function startNodeRed(options: NodeRedOptions): Promise<NodeRedProcess> {
-  prepareUserDir(options.userDir);
+  const prepare = options.prepare !== false;
+  if (prepare) prepareUserDir(options.userDir);
   if (options.flows) fs.writeFileSync(path.join(options.userDir, 'flows.json'), JSON.stringify(options.flows, null, 2));
   const port = options.port ?? (await freePort());
   const nodeRedDir = options.nodeRedDir ?? path.dirname(require.resolve('node-red/package.json'));
   let output = '';
   const child = spawn(
     options.nodeExecutable ?? process.execPath,
-    [path.join(nodeRedDir, 'red.js'), '--userDir', options.userDir, '--port', String(port), '--settings', path.join(options.userDir, 'settings.js')],
+    [path.join(nodeRedDir, 'red.js'), '--userDir', options.userDir, '--port', String(port), ...(prepare ? ['--settings', path.join(options.userDir, 'settings.js')] : [])],
     { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const onData = (chunk: Buffer) => {

@@ -3,7 +3,8 @@
 //   buero-exchange-sync.json         büro+ changes → mapper → Exchange writer → sync log
 //   buero-exchange-sync-notify.json  the same, plus a notification branch for sync errors
 // Every endpoint and secret comes from an environment variable (README), so the same flow runs
-// on the sandbox and on real servers and an exported flow carries no secret.
+// on the sandbox and on real servers, imported in the editor or copied as flows.json, and an
+// exported flow carries no secret.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -65,15 +66,17 @@ function syncFlow({ notify }) {
     { id: id('catch'), type: 'catch', z: TAB, name: 'sync errors / Sync-Fehler', scope: [id('changes'), id('map'), id('writer'), log], uncaught: false, x: 690, y: 200, wires: [[log]] },
     { id: id('status'), type: 'status', z: TAB, name: 'sync status', scope: [id('changes'), id('map'), id('writer')], x: 690, y: 260, wires: [[log]] },
     {
-      id: id('buero-connection'), type: 'buero-connection', name: 'büro+', version: 1, endpoint: '${BUERO_URL}', mandant: '${BUERO_MANDANT}',
+      id: id('buero-connection'), type: 'buero-connection', name: 'büro+', version: 2, endpoint: '${BUERO_URL}', mandant: '${BUERO_MANDANT}',
       caFile: '${BUERO_CA_FILE}', auth: '${BUERO_AUTH}', authorizationUrl: '', tokenUrl: '', scope: '', stateFile: 'buero-sync.sqlite', fields: {},
-      credentials: { clientId: '${BUERO_CLIENT_ID}', clientSecret: '${BUERO_CLIENT_SECRET}', staticToken: '${BUERO_TOKEN}' },
+      // Secrets by the name of their variable, not as credentials: Node-RED reads credentials only
+      // from a deploy, so a flows.json copied onto a server carries names and nothing else.
+      clientIdEnv: 'BUERO_CLIENT_ID', clientSecretEnv: 'BUERO_CLIENT_SECRET', staticTokenEnv: 'BUERO_TOKEN',
     },
     {
-      id: id('exchange-connection'), type: 'buero-exchange-connection', name: 'Exchange', version: 1, deployment: '${EXCHANGE_DEPLOYMENT}',
+      id: id('exchange-connection'), type: 'buero-exchange-connection', name: 'Exchange', version: 2, deployment: '${EXCHANGE_DEPLOYMENT}',
       host: '${EXCHANGE_URL}', auth: '${EXCHANGE_AUTH}', user: '${EXCHANGE_USER}', tenant: '${EXCHANGE_TENANT}', clientId: '${EXCHANGE_CLIENT_ID}',
       authorityHost: '${EXCHANGE_AUTHORITY}', ewsUrl: '${EXCHANGE_URL}', api: '${EXCHANGE_API}', graphUrl: '${EXCHANGE_GRAPH_URL}', caFile: '${EXCHANGE_CA_FILE}', exchangeVersion: 'Exchange2016', timeZone: '${SYNC_TIMEZONE}',
-      credentials: { password: '${EXCHANGE_PASSWORD}', clientSecret: '${EXCHANGE_CLIENT_SECRET}' },
+      passwordEnv: 'EXCHANGE_PASSWORD', clientSecretEnv: 'EXCHANGE_CLIENT_SECRET',
     },
   ];
   if (notify) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { expandVariables, isUnresolvedVariable, lookupIn, nodeRedLookup } from '../lib/env';
+import { expandVariables, isUnresolvedVariable, lookupIn, missingSecretText, nodeRedLookup, readSecret } from '../lib/env';
 
 // One rule for ${NAME} in every node's settings (büro+ connection, Exchange connection, map, log).
 describe('environment variables in settings', function () {
@@ -47,5 +47,25 @@ describe('environment variables in settings', function () {
       [undefined, false],
     ];
     for (const [value, unresolved] of table) assert.equal(isUnresolvedVariable(value), unresolved, String(value));
+  });
+
+  it('a secret: the typed credential wins; else the named variable; where it came from is kept for the message, never the value', function () {
+    const env = lookupIn({ BUERO_TOKEN: 'from-env', EMPTY: '' });
+    const table: [{ typed?: string; variable?: string }, { value: string; variable?: string; badName?: boolean }][] = [
+      [{ typed: 'typed-token', variable: 'BUERO_TOKEN' }, { value: 'typed-token' }],
+      [{ typed: '${BUERO_TOKEN}' }, { value: 'from-env', variable: 'BUERO_TOKEN' }],
+      [{ typed: '${UNSET}', variable: 'BUERO_TOKEN' }, { value: '', variable: 'UNSET' }],
+      [{ typed: '', variable: 'BUERO_TOKEN' }, { value: 'from-env', variable: 'BUERO_TOKEN' }],
+      [{ typed: '  ', variable: ' BUERO_TOKEN ' }, { value: 'from-env', variable: 'BUERO_TOKEN' }],
+      [{ variable: 'UNSET' }, { value: '', variable: 'UNSET' }],
+      [{ variable: 'EMPTY' }, { value: '', variable: 'EMPTY' }],
+      [{}, { value: '' }],
+      // Node-RED replaced a setting written as ${BUERO_TOKEN} by its value: not a name, never echoed.
+      [{ variable: 'from-env' }, { value: '', badName: true }],
+    ];
+    for (const [setting, want] of table) assert.deepEqual(readSecret(setting, env), want, JSON.stringify(setting));
+    assert.equal(missingSecretText({ variable: 'BUERO_TOKEN' }, 'Token'), 'the environment variable BUERO_TOKEN (setting "Token") is not set');
+    assert.equal(missingSecretText({}, 'Token'), 'the setting "Token" is empty');
+    assert.doesNotMatch(missingSecretText(readSecret({ variable: 'from-env' }, env), 'Token'), /from-env/);
   });
 });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { BueroCode } from '../error-codes';
-import { expandVariables, processEnvironment, type VariableLookup } from '../env';
+import { expandVariables, missingSecretText, processEnvironment, readSecret, type VariableLookup } from '../env';
 import { SyncError } from '../errors';
 import type { StateDb } from '../state/db';
 import { TokenStore } from '../state/tokens';
@@ -9,8 +9,14 @@ import { type FieldCheckResult, type FieldMap, checkFields, resolveFieldMap } fr
 import { HttpTransport } from './http';
 import { OAuthSession, resolveEndpoints, type OAuthEndpoints } from './oauth';
 
-/** The settings of a büro+ connection as the config node holds them (strings may be `${ENV}`). */
+/**
+ * The settings of a büro+ connection as the config node holds them (strings may be `${ENV}`).
+ * Each secret is typed (a credential) or named as an environment variable (`…Env`, a plain
+ * setting): see SecretSetting in lib/env.ts.
+ */
 export interface BueroConnectionSettings {
+  /** The connection's name, for messages. */
+  name?: string;
   endpoint: string;
   mandant: string | number;
   /** Path of a PEM file with extra CA certificates. */
@@ -18,13 +24,21 @@ export interface BueroConnectionSettings {
   /** 'oauth' | 'static'; empty or anything else: static when only a static token is set. */
   auth?: string;
   clientId?: string;
+  clientIdEnv?: string;
   clientSecret?: string;
+  clientSecretEnv?: string;
   authorizationUrl?: string;
   tokenUrl?: string;
   scope?: string;
   staticToken?: string;
+  staticTokenEnv?: string;
   /** Field-name overrides (see lib/buero/fields.ts). */
   fields?: unknown;
+}
+
+/** `büro+ connection "name"` for messages. */
+function connectionName(name: string | undefined): string {
+  return name?.trim() ? `büro+ connection "${name.trim()}"` : 'büro+ connection';
 }
 
 /**
@@ -32,9 +46,9 @@ export interface BueroConnectionSettings {
  * unset variable means the setting's default (the reference flow names optional variables);
  * for a required setting it is an error naming the variable.
  */
-export function expandSetting(value: string | undefined, lookup: VariableLookup, setting: string, required = false): string {
+export function expandSetting(value: string | undefined, lookup: VariableLookup, setting: string, required = false, connection?: string): string {
   return expandVariables(value, lookup, required ? (name) => {
-    throw new SyncError(BueroCode.config, `The environment variable ${name} (used in the setting "${setting}" of the büro+ connection) is not set.`, { field: setting });
+    throw new SyncError(BueroCode.config, `The environment variable ${name} (used in the setting "${setting}" of the ${connectionName(connection)}) is not set.`, { field: setting, variable: name });
   } : undefined);
 }
 
@@ -52,17 +66,18 @@ export interface ResolvedSettings {
 }
 
 export function resolveSettings(s: BueroConnectionSettings, lookup: VariableLookup = processEnvironment, readFile: (p: string) => string = (p) => fs.readFileSync(p, 'utf8')): ResolvedSettings {
-  const endpoint = expandSetting(s.endpoint, lookup, 'endpoint URL', true).trim();
+  const of = connectionName(s.name);
+  const endpoint = expandSetting(s.endpoint, lookup, 'endpoint URL', true, s.name).trim();
   try {
     const u = new URL(endpoint);
     if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error('scheme');
   } catch {
-    throw new SyncError(BueroCode.config, `The endpoint URL of the büro+ connection is not a valid http(s) URL: "${endpoint}".`, { field: 'endpoint' });
+    throw new SyncError(BueroCode.config, `The endpoint URL of the ${of} is not a valid http(s) URL: "${endpoint}".`, { field: 'endpoint' });
   }
-  const mandantText = expandSetting(String(s.mandant ?? ''), lookup, 'Mandant', true).trim();
+  const mandantText = expandSetting(String(s.mandant ?? ''), lookup, 'Mandant', true, s.name).trim();
   const mandant = Number(mandantText);
   if (!/^\d+$/.test(mandantText) || !Number.isSafeInteger(mandant)) {
-    throw new SyncError(BueroCode.config, `The Mandant number of the büro+ connection must be a whole number, not "${mandantText}".`, { field: 'mandant' });
+    throw new SyncError(BueroCode.config, `The Mandant number of the ${of} must be a whole number, not "${mandantText}".`, { field: 'mandant' });
   }
   const caFile = expandSetting(s.caFile, lookup, 'CA certificate').trim();
   let ca: string | undefined;
@@ -70,30 +85,47 @@ export function resolveSettings(s: BueroConnectionSettings, lookup: VariableLook
     try {
       ca = readFile(caFile);
     } catch (err) {
-      throw new SyncError(BueroCode.config, `The CA certificate file of the büro+ connection cannot be read: ${caFile} (${(err as Error).message}).`, { field: 'caFile', cause: err });
+      throw new SyncError(BueroCode.config, `The CA certificate file of the ${of} cannot be read: ${caFile} (${(err as Error).message}).`, { field: 'caFile', cause: err });
     }
   }
-  const clientId = expandSetting(s.clientId, lookup, 'client ID').trim();
-  const staticToken = expandSetting(s.staticToken, lookup, 'static token').trim();
+  const clientId = readSecret({ typed: s.clientId, variable: s.clientIdEnv }, lookup);
+  const staticToken = readSecret({ typed: s.staticToken, variable: s.staticTokenEnv }, lookup);
+  const clientIdValue = clientId.value.trim();
+  const tokenValue = staticToken.value.trim();
   // An auth left open (the reference flow's unset ${BUERO_AUTH}) follows what is configured:
   // a static token without a client ID means static, anything else OAuth.
-  const authText = expandSetting(s.auth, lookup, 'authentication').trim();
-  const auth = authText === 'static' || (authText !== 'oauth' && staticToken && !clientId) ? 'static' : 'oauth';
-  if (auth === 'oauth' && !clientId) throw new SyncError(BueroCode.config, 'The büro+ connection uses OAuth but has no client ID.', { field: 'clientId' });
-  if (auth === 'static' && !staticToken) throw new SyncError(BueroCode.config, 'The büro+ connection uses a static token but none is set.', { field: 'staticToken' });
+  let authVariable: string | undefined;
+  const authText = expandVariables(s.auth, lookup, (name) => (authVariable ??= name)).trim();
+  const chosen = authText === 'static' || authText === 'oauth' ? authText : undefined;
+  const auth = chosen ?? (tokenValue && !clientIdValue ? 'static' : 'oauth');
+  // The message names what to set (a variable, or a field of the dialog), never a value.
+  if (!chosen && !tokenValue && !clientIdValue) {
+    throw new SyncError(
+      BueroCode.config,
+      `The ${of} has no sign-in. Static token: ${missingSecretText(staticToken, 'Token')}. OAuth: ${missingSecretText(clientId, 'Client ID')}. ` +
+        `Set one of them${authVariable ? ` (the choice of sign-in comes from ${authVariable}, which is not set either)` : ''}.`,
+      { field: 'staticToken', variable: staticToken.variable ?? clientId.variable },
+    );
+  }
+  if (auth === 'oauth' && !clientIdValue) {
+    throw new SyncError(BueroCode.config, `The ${of} signs in with OAuth but has no client ID: ${missingSecretText(clientId, 'Client ID')}.`, { field: 'clientId', variable: clientId.variable });
+  }
+  if (auth === 'static' && !tokenValue) {
+    throw new SyncError(BueroCode.config, `The ${of} signs in with a static token but has none: ${missingSecretText(staticToken, 'Token')}.`, { field: 'staticToken', variable: staticToken.variable });
+  }
   return {
     endpoint,
     mandant,
     ca,
     auth,
-    clientId,
-    clientSecret: expandSetting(s.clientSecret, lookup, 'client secret').trim() || undefined,
+    clientId: clientIdValue,
+    clientSecret: readSecret({ typed: s.clientSecret, variable: s.clientSecretEnv }, lookup).value.trim() || undefined,
     endpoints: {
       authorizationEndpoint: expandSetting(s.authorizationUrl, lookup, 'authorization URL').trim() || undefined,
       tokenEndpoint: expandSetting(s.tokenUrl, lookup, 'token URL').trim() || undefined,
     },
     scope: expandSetting(s.scope, lookup, 'scope').trim() || undefined,
-    staticToken,
+    staticToken: tokenValue,
     fields: resolveFieldMap(s.fields),
   };
 }

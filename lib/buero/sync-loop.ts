@@ -30,6 +30,18 @@ export interface LoopStatus {
   error?: SyncError;
 }
 
+/** How büro+ answers, for monitoring (times in ms since the epoch). */
+export interface LoopHealth {
+  /** Polls failed in a row. */
+  failures: number;
+  /** When a poll last succeeded. */
+  lastSuccessAt?: number;
+  /** Since when every poll failed (unset once one succeeds). */
+  failingSince?: number;
+  /** When the next try after a failure is due (the back-off). */
+  retryAt?: number;
+}
+
 export interface PollingFeed {
   poll(opts: { deletions?: boolean }): Promise<PollResult>;
   backfill(opts: { dryRun: boolean }): Promise<BackfillResult>;
@@ -86,6 +98,9 @@ export class SyncLoop {
   private lastFailure?: string;
   private everConnected = false;
   private lastStatus: LoopStatus = { state: 'starting' };
+  private lastSuccessAt?: number;
+  private failingSince?: number;
+  private retryAt?: number;
 
   constructor(opts: SyncLoopOptions) {
     this.o = opts;
@@ -95,6 +110,10 @@ export class SyncLoop {
 
   get status(): LoopStatus {
     return this.lastStatus;
+  }
+
+  get health(): LoopHealth {
+    return { failures: this.failures, lastSuccessAt: this.lastSuccessAt, failingSince: this.failingSince, retryAt: this.retryAt };
   }
 
   get isPaused(): boolean {
@@ -167,9 +186,14 @@ export class SyncLoop {
         if (this.stopped || this.paused) return;
         const r = await this.pollOnce(false, catchingUp);
         if (this.stopped || this.paused || this.fatal) return;
-        if (r === undefined) this.schedule(this.retryDelay());
-        else if (r.more) this.schedule(0, true);
-        else this.schedule(this.o.intervalMs);
+        if (r === undefined) {
+          const delay = this.retryDelay();
+          this.retryAt = this.clock().getTime() + delay;
+          this.schedule(delay);
+        } else {
+          if (r.more) this.schedule(0, true);
+          else this.schedule(this.o.intervalMs);
+        }
       });
     }, ms);
     this.timer.unref?.();
@@ -213,7 +237,11 @@ export class SyncLoop {
   }
 
   private succeeded(): void {
-    const time = this.clock().toISOString();
+    const now = this.clock();
+    const time = now.toISOString();
+    this.lastSuccessAt = now.getTime();
+    this.failingSince = undefined;
+    this.retryAt = undefined;
     if (this.inOutage) {
       this.o.event({ type: 'outage', system: 'buero', phase: 'end', endpoint: this.o.endpoint, since: this.outageSince, time });
       this.inOutage = false;
@@ -228,7 +256,9 @@ export class SyncLoop {
 
   private failed(err: SyncError): void {
     this.failures += 1;
-    const time = this.clock().toISOString();
+    const now = this.clock();
+    const time = now.toISOString();
+    this.failingSince ??= now.getTime();
     const key = `${err.code}:${err.message}`;
     const first = this.lastFailure !== key;
     if (err.retryable) {

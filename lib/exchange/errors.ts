@@ -27,6 +27,8 @@ export interface ExchangeErrorDetails {
    * it was sent, a timeout): a create must be looked up before it is sent again.
    */
   ambiguous?: boolean;
+  /** The environment variable a setting names and that is not set. */
+  variable?: string;
 }
 
 /** A SyncError that also tells the writer how far the failure reaches and how long to wait. */
@@ -61,6 +63,7 @@ export class ExchangeError extends SyncError {
       httpStatus: this.httpStatus,
       serverCode: this.serverCode,
       ambiguous: this.ambiguous,
+      variable: this.variable,
     });
   }
 }

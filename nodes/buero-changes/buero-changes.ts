@@ -2,13 +2,14 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus
 import { ack } from '../../lib/ack-token';
 import { ChangeFeed } from '../../lib/buero/change-feed';
 import { type LoopStatus, SyncLoop } from '../../lib/buero/sync-loop';
-import { StateCode } from '../../lib/error-codes';
-import { toError } from '../../lib/errors';
+import { BueroCode, StateCode } from '../../lib/error-codes';
+import { type SyncError, toError } from '../../lib/errors';
 import { EVENT_TOPIC, type SyncEvent } from '../../lib/log/events';
 import { CursorStore } from '../../lib/state/cursor';
 import { acquireStateDb, releaseStateDb } from '../../lib/state/shared-db';
 import type { BueroConnectionConfigNode } from '../buero-connection/api';
 import { upgradeConfig } from '../shared/config-version';
+import { reportHealth, serveMonitoring } from '../shared/monitoring';
 import { positiveNumber } from '../shared/number-settings';
 
 interface BueroChangesDef extends NodeDef {
@@ -35,24 +36,38 @@ const NOT_STARTED: Record<string, string> = {
 };
 
 export = function (RED: NodeAPI) {
+  serveMonitoring(RED);
+
   function BueroChangesNode(this: Node, saved: BueroChangesDef) {
     RED.nodes.createNode(this, saved);
     const node = this as Node;
+    const startedAt = Date.now();
     let config: BueroChangesDef;
     try {
       config = upgradeConfig(saved);
     } catch (err) {
-      return refuse((err as Error).message);
+      return refuse(err as SyncError);
     }
     const connNode = RED.nodes.getNode(config.connection) as BueroConnectionConfigNode | null;
     const conn = connNode?.connection;
-    if (!connNode || !conn) return refuse(connNode?.configError?.message ?? RED._('buero-changes.errors.noConnection'), connNode?.configError?.code);
+    if (!connNode || !conn) return refuse(connNode?.configError ?? { message: RED._('buero-changes.errors.noConnection') });
 
-    /** Settings it cannot run with: said at deploy, and to every message that arrives. */
-    function refuse(text: string, code?: string): void {
-      node.status({ fill: 'red', shape: 'ring', text: RED._(`buero-changes.status.${(code && NOT_STARTED[code]) || 'config'}`) });
+    /**
+     * Settings it cannot run with: said at deploy, and to every message that arrives. A variable
+     * that is not set is named in the status as well (the text names the node and the setting).
+     */
+    function refuse(problem: { message: string; code?: string; variable?: string }): void {
+      const { message: text, variable, code: problemCode } = problem;
+      const key = variable ? 'unset' : (problemCode && NOT_STARTED[problemCode]) || 'config';
+      node.status({ fill: 'red', shape: 'ring', text: RED._(`buero-changes.status.${key}`, variable ? { name: variable } : undefined) });
       node.error(text);
       node.on('input', (_msg: NodeMessageInFlow, _send, done) => done(new Error(text)));
+      // For monitoring: büro+ has not been read since the start, for this reason.
+      const code = problem.code ?? BueroCode.config;
+      reportHealth(node, () => ({
+        type: 'buero-changes', id: node.id, name: node.name ?? '', state: 'config-error', pending: 0,
+        buero: { failures: 0, failingSince: startedAt, error: { code, message: text } },
+      }));
     }
 
     const sendEvent = (e: SyncEvent, extra: Record<string, unknown> = {}) => node.send([null, { topic: EVENT_TOPIC, payload: e, ...extra }]);
@@ -127,6 +142,13 @@ export = function (RED: NodeAPI) {
       if (state === 'connected') loop.kick();
     });
     loop.start();
+    reportHealth(node, () => {
+      const { state, error } = loop.status;
+      return {
+        type: 'buero-changes', id: node.id, name: node.name ?? '', state, pending: feed.pending,
+        buero: { ...loop.health, error: error && { code: error.code, message: error.message } },
+      };
+    });
 
     const runBackfill = async (dryRun: boolean) => {
       const result = await loop.backfill(dryRun);

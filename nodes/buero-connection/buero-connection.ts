@@ -5,6 +5,7 @@ import { BueroConnection, resolveSettings } from '../../lib/buero/connection';
 import { DEFAULT_FIELDS } from '../../lib/buero/fields';
 import { nodeRedLookup } from '../../lib/env';
 import { SyncError, toError } from '../../lib/errors';
+import { registerSecret } from '../../lib/log/redact';
 import { acquireStateDb, releaseStateDb } from '../../lib/state/shared-db';
 import { upgradeConfig } from '../shared/config-version';
 import { stateFilePath } from '../shared/state-file';
@@ -20,6 +21,10 @@ interface BueroConnectionDef extends NodeDef {
   scope: string;
   stateFile: string;
   fields: unknown;
+  /** Each secret may name the environment variable that holds it instead (a typed one wins). */
+  clientIdEnv?: string;
+  clientSecretEnv?: string;
+  staticTokenEnv?: string;
 }
 
 interface Credentials {
@@ -51,18 +56,25 @@ export = function (RED: NodeAPI) {
     let acquired = false;
     try {
       const settings = resolveSettings({
+        name: config.name,
         endpoint: config.endpoint,
         mandant: config.mandant,
         caFile: config.caFile,
         auth: config.auth,
         clientId: creds.clientId,
+        clientIdEnv: config.clientIdEnv,
         clientSecret: creds.clientSecret,
+        clientSecretEnv: config.clientSecretEnv,
         authorizationUrl: config.authorizationUrl,
         tokenUrl: config.tokenUrl,
         scope: config.scope,
         staticToken: creds.staticToken,
+        staticTokenEnv: config.staticTokenEnv,
         fields: config.fields,
       }, nodeRedLookup((name) => RED.util.getSetting(node, name)));
+      // The sync log and the monitoring status mask these wherever a library echoes them.
+      registerSecret(settings.staticToken);
+      registerSecret(settings.clientSecret);
       const db = acquireStateDb(node.stateFile);
       acquired = true;
       node.connection = new BueroConnection(settings, { db, connectionId: node.id });

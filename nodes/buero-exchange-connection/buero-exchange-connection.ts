@@ -1,5 +1,5 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { expandVariables, nodeRedLookup } from '../../lib/env';
+import { expandVariables, nodeRedLookup, readSecret, type SecretSource, type SecretValue } from '../../lib/env';
 import { ExchangeConnection, type ConnectionSettings } from '../../lib/exchange/connection/exchange-connection';
 import { testConnection } from '../../lib/exchange/connection/test-connection';
 import { registerSecret } from '../../lib/log/redact';
@@ -22,6 +22,9 @@ interface ConnectionConfig extends NodeDef {
   /** The Exchange version the requests are written for (e.g. `Exchange2016`). */
   exchangeVersion?: string;
   timeZone?: string;
+  /** Each secret may name the environment variable that holds it instead (a typed one wins). */
+  passwordEnv?: string;
+  clientSecretEnv?: string;
 }
 
 interface ConnectionCredentials {
@@ -35,6 +38,9 @@ interface ExchangeConnectionConfigNode extends Node {
   connection(): ExchangeConnection;
 }
 
+/** Where a secret comes from, without its value: for the message when it is missing. */
+const sourceOf = ({ variable, badName }: SecretValue): SecretSource => ({ variable, badName });
+
 /** Node-RED's placeholder for an unchanged password field in the edit dialog. */
 const UNCHANGED = '__PWRD__';
 
@@ -44,15 +50,17 @@ export = function (RED: NodeAPI) {
 
   function toSettings(config: ConnectionConfig, creds: ConnectionCredentials, node?: Node): ConnectionSettings {
     const env = (v: string | undefined) => expandVariables(v, lookup(node)).trim() || undefined;
+    const password = readSecret({ typed: creds.password, variable: config.passwordEnv }, lookup(node));
+    const clientSecret = readSecret({ typed: creds.clientSecret, variable: config.clientSecretEnv }, lookup(node));
     return {
       deployment: env(config.deployment) === 'online' ? 'online' : 'onprem',
       host: env(config.host),
       auth: env(config.auth) === 'basic' ? 'basic' : 'ntlm',
       user: env(config.user),
-      password: expandVariables(creds.password, lookup(node)),
+      password: password.value,
       tenant: env(config.tenant),
       clientId: env(config.clientId),
-      clientSecret: expandVariables(creds.clientSecret, lookup(node)),
+      clientSecret: clientSecret.value,
       authorityHost: env(config.authorityHost),
       ewsUrl: env(config.ewsUrl),
       api: env(config.api),
@@ -60,6 +68,7 @@ export = function (RED: NodeAPI) {
       caFile: env(config.caFile),
       version: env(config.exchangeVersion),
       timeZone: env(config.timeZone),
+      secretSources: { password: sourceOf(password), clientSecret: sourceOf(clientSecret) },
     };
   }
 

@@ -9,6 +9,7 @@ import { EVENT_TOPIC, type SyncEvent } from '../../lib/log/events';
 import { acquireStateDb, releaseStateDb } from '../../lib/state/shared-db';
 import type { ExchangeConnection } from '../../lib/exchange/connection/exchange-connection';
 import { upgradeConfig } from '../shared/config-version';
+import { reportHealth, serveMonitoring } from '../shared/monitoring';
 import { wholeNumberWithin } from '../shared/number-settings';
 import { bueroConnectionsElsewhere, stateFilePath } from '../shared/state-file';
 import { throttledStatus } from '../shared/status';
@@ -64,20 +65,25 @@ const NOT_STARTED: Record<string, string> = {
 
 // Exchange writer: the Node-RED side of lib/exchange/writer (queue in, results and events out).
 export = function (RED: NodeAPI) {
+  serveMonitoring(RED);
+
   function BueroExchangeWriterNode(this: Node, config: WriterConfig) {
     RED.nodes.createNode(this, config);
     start(this, config);
   }
 
   function start(node: Node, saved: WriterConfig) {
+    const startedAt = Date.now();
     let writer: ExchangeWriter | undefined;
     let setupError: Error | undefined;
     let stateFile: string | undefined;
+    let connectionName = '';
     const status = throttledStatus(STATUS_INTERVAL_MS, () => writer && showStatus(writer));
     try {
       const config = upgradeConfig(saved);
       const connectionNode = config.connection ? (RED.nodes.getNode(config.connection) as ExchangeConnectionConfigNode | null) : null;
       if (!connectionNode) throw new Error(RED._('buero-exchange-writer.error.noConnection'));
+      connectionName = connectionNode.name || connectionNode.id;
       const connection = connectionNode.connection();
       stateFile = stateFilePath(RED, config.stateFile);
       const db = acquireStateDb(stateFile);
@@ -99,7 +105,8 @@ export = function (RED: NodeAPI) {
       });
     } catch (err) {
       setupError = err as Error;
-      node.error(RED._('buero-exchange-writer.error.setup', { reason: setupError.message }));
+      const reason = setupError.message;
+      node.error(connectionName ? RED._('buero-exchange-writer.error.setupConnection', { connection: connectionName, reason }) : RED._('buero-exchange-writer.error.setup', { reason }));
     }
     // A notice, not a refusal: two state files work (why it is said: nodes/shared/state-file.ts).
     if (writer && stateFile) {
@@ -154,13 +161,30 @@ export = function (RED: NodeAPI) {
       }
     }
 
+    // For monitoring: Exchange and each mailbox; not ready means nothing written since the start.
+    reportHealth(node, () => {
+      const base = { type: 'buero-exchange-writer' as const, id: node.id, name: node.name ?? '' };
+      if (!writer) {
+        const error = { code: (setupError as { code?: string } | undefined)?.code ?? ExchangeCode.config, message: setupError?.message ?? '' };
+        return { ...base, state: 'not-ready', queued: 0, inFlight: 0, mailboxes: [], exchange: { failures: 0, failingSince: startedAt, error } };
+      }
+      const s = writer.stats();
+      const state = s.outage ? 'outage' : s.queued > 0 ? 'writing' : 'idle';
+      return { ...base, state, queued: s.queued, inFlight: s.inFlight, exchange: s.endpoint, mailboxes: s.mailboxes };
+    });
+
     if (writer) {
       const waitingFromLastRun = writer.start();
       if (waitingFromLastRun > 0) node.log(RED._('buero-exchange-writer.log.resumed', { count: waitingFromLastRun }));
       status.update(true);
     } else {
+      // A missing secret names its variable (the log line says which node and setting).
+      const variable = (setupError as { variable?: string } | undefined)?.variable;
       const why = setupError instanceof SyncError ? NOT_STARTED[setupError.code] : undefined;
-      node.status({ fill: 'red', shape: 'ring', text: RED._(`buero-exchange-writer.status.${why ?? 'error.settings'}`) });
+      node.status({
+        fill: 'red', shape: 'ring',
+        text: variable ? RED._('buero-exchange-writer.status.unset', { name: variable }) : RED._(`buero-exchange-writer.status.${why ?? 'error.settings'}`),
+      });
     }
 
     // Messages that arrive together are taken in one SQLite transaction (one disk sync for all):

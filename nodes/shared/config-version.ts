@@ -34,6 +34,11 @@ export function rename(config: Record<string, unknown>, from: string, to: string
   }
 }
 
+/** Adds settings a release introduced, with the value that means what the node did before. */
+export function add(config: Record<string, unknown>, settings: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(settings)) if (config[name] === undefined) config[name] = value;
+}
+
 /** Version 0 → 1 of a node type whose settings kept their names and meaning. */
 const unchanged: Migration = () => undefined;
 
@@ -43,12 +48,19 @@ const unchanged: Migration = () => undefined;
  * in the type's editor definition must say the same (a test checks that).
  */
 export const MIGRATIONS: Record<string, Migration[]> = {
-  'buero-connection': [unchanged],
+  'buero-connection': [
+    unchanged,
+    // Version 2: each secret may name the environment variable that holds it; none did before
+    // (a secret typed into the dialog, `${NAME}` included, is read as it was).
+    (config) => add(config, { clientIdEnv: '', clientSecretEnv: '', staticTokenEnv: '' }),
+  ],
   'buero-changes': [unchanged],
   'buero-map': [unchanged],
   'buero-exchange-connection': [
     // `version` names the settings' version now; the Exchange version moved beside it.
     (config) => rename(config, 'version', 'exchangeVersion'),
+    // Version 2: as the büro+ connection, each secret may name its environment variable.
+    (config) => add(config, { passwordEnv: '', clientSecretEnv: '' }),
   ],
   'buero-exchange-writer': [unchanged],
   'buero-sync-log': [unchanged],

@@ -141,6 +141,27 @@ describe('büro+ rules', function () {
       assert.throws(() => resolveSettings({ ...base, endpoint: 'buero.local' }, lookupIn({ TOKEN: 'x' })), /endpoint URL/);
       assert.throws(() => resolveSettings({ ...base, auth: 'oauth' }, lookupIn({ TOKEN: 'x' })), /client ID/);
     });
+    it('secrets named as environment variables (the reference flow as flows.json); a missing one is named: the variable, the setting, the connection', function () {
+      const base = { name: 'büro+', endpoint: 'https://b.local/graphql', mandant: '1', auth: '${BUERO_AUTH}', staticTokenEnv: 'BUERO_TOKEN', clientIdEnv: 'BUERO_CLIENT_ID', clientSecretEnv: 'BUERO_CLIENT_SECRET' };
+      const token = resolveSettings(base, lookupIn({ BUERO_TOKEN: 'abc' }));
+      assert.deepEqual([token.auth, token.staticToken], ['static', 'abc']);
+      const oauth = resolveSettings(base, lookupIn({ BUERO_CLIENT_ID: 'app', BUERO_CLIENT_SECRET: 's3cret' }));
+      assert.deepEqual([oauth.auth, oauth.clientId, oauth.clientSecret], ['oauth', 'app', 's3cret']);
+      // A typed credential wins over the variable.
+      assert.equal(resolveSettings({ ...base, staticToken: 'typed' }, lookupIn({ BUERO_TOKEN: 'abc' })).staticToken, 'typed');
+      const refused = (settings: object, env: Record<string, string>, message: string, variable: string | undefined) =>
+        assert.throws(() => resolveSettings(settings as typeof base, lookupIn(env)), (err: SyncError) => {
+          assert.equal(err.message, message);
+          assert.equal(err.variable, variable);
+          return true;
+        });
+      // Nothing set at all (the administrator's first start without BUERO_TOKEN): not "uses OAuth but has no client ID".
+      refused(base, {}, 'The büro+ connection "büro+" has no sign-in. Static token: the environment variable BUERO_TOKEN (setting "Token") is not set. ' +
+        'OAuth: the environment variable BUERO_CLIENT_ID (setting "Client ID") is not set. Set one of them (the choice of sign-in comes from BUERO_AUTH, which is not set either).', 'BUERO_TOKEN');
+      refused({ ...base, auth: '${BUERO_AUTH}' }, { BUERO_AUTH: 'static' }, 'The büro+ connection "büro+" signs in with a static token but has none: the environment variable BUERO_TOKEN (setting "Token") is not set.', 'BUERO_TOKEN');
+      refused({ ...base, auth: 'oauth' }, { BUERO_TOKEN: 'abc' }, 'The büro+ connection "büro+" signs in with OAuth but has no client ID: the environment variable BUERO_CLIENT_ID (setting "Client ID") is not set.', 'BUERO_CLIENT_ID');
+      refused({ endpoint: base.endpoint, mandant: '1', auth: 'static' }, {}, 'The büro+ connection signs in with a static token but has none: the setting "Token" is empty.', undefined);
+    });
   });
 
   it('PKCE: the challenge is the base64url SHA-256 of the verifier (RFC 7636 appendix B)', function () {

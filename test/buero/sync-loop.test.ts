@@ -53,6 +53,10 @@ describe('büro+ sync loop: polling, outages, pause and sync-now (simulator over
     await sim.stop();
     const during = ['A', 'B', 'C'].map((s) => sim.db.insert('tblCalendar', termin(s)).fldID);
     await until(() => statuses.filter((s) => s.state === 'outage').length >= 5, 'several failed polls');
+    // For monitoring: since when büro+ fails, how often in a row, the next try; the last success stays.
+    const failing = loop.health;
+    assert.ok(failing.failures >= 4 && failing.failingSince! > failing.lastSuccessAt!, JSON.stringify(failing));
+    assert.ok(failing.retryAt! >= failing.failingSince!);
     sim.db.delete('tblCalendar', during[2] as number);
     const later = sim.db.insert('tblCalendar', termin('D')).fldID;
     const outage = events.filter((e) => e.type === 'outage');
@@ -68,6 +72,9 @@ describe('büro+ sync loop: polling, outages, pause and sync-now (simulator over
     assert.deepEqual(run.emitted.map((m) => m.payload.id), [during[0], during[1], later]);
     assert.equal(events.filter((e) => e.type === 'outage').length, 2);
     assert.equal(events.filter((e) => e.type === 'connection' && e.ok).length, 2, 'connected, and connected again');
+    const back = loop.health;
+    assert.deepEqual([back.failures, back.failingSince, back.retryAt], [0, undefined, undefined]);
+    assert.ok(back.lastSuccessAt! > failing.failingSince!);
   });
 
   it('pause stops polling, sync-now polls once, resume polls again; automatic sync off starts paused', async function () {

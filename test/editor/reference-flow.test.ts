@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { SANDBOX, startSandbox, type Sandbox } from '../../sandbox/demo';
 import { startNodeRed, type NodeRedProcess } from '../../sandbox/node-red';
-import { launchChromium, skipWithoutChromium } from '../support/chromium';
+import { chooseSecretKind, launchChromium, secretField, skipWithoutChromium } from '../support/chromium';
 
 const shots = path.resolve(__dirname, '../../test-results');
 const MODULE = '@buero-sync/node-red-exchange';
@@ -110,8 +110,10 @@ describe('editor (Chromium): the reference flow from Import › Examples, agains
   it('"Check fields" with a wrong büro+ token deployed says that büro+ refused it, without the token', async function () {
     const id = await configId(page, 'buero-connection');
     await page.evaluate((cid) => (window as unknown as RedWindow).RED.editor.editConfig('', 'buero-connection', cid), id);
-    await page.waitForSelector('#node-config-input-staticToken');
-    await page.fill('#node-config-input-staticToken', 'wrong-token-4711');
+    await page.waitForSelector('#buero-connection-check');
+    // The reference flow names the variable BUERO_TOKEN; a token typed into the dialog wins.
+    await chooseSecretKind(page, 'staticToken', 'secret');
+    await secretField(page, 'staticToken').fill('wrong-token-4711');
     await page.click('#node-config-dialog-ok');
     await page.waitForTimeout(300);
     await page.click('#red-ui-header-button-deploy');
@@ -125,7 +127,8 @@ describe('editor (Chromium): the reference flow from Import › Examples, agains
     assert.match(text, /401|refused|token|abgelehnt|unauthori[sz]ed/i, text);
     assert.ok(!text.includes('wrong-token-4711'), 'the token is not shown');
     // Back to the environment's token, as the flow had it.
-    await page.fill('#node-config-input-staticToken', '${BUERO_TOKEN}');
+    await chooseSecretKind(page, 'staticToken', 'env');
+    await secretField(page, 'staticToken').fill('BUERO_TOKEN');
     await page.click('#node-config-dialog-ok');
     await page.waitForTimeout(300);
     await page.click('#red-ui-header-button-deploy');
@@ -156,7 +159,7 @@ describe('editor (Chromium): the reference flow from Import › Examples, agains
     await page.fill('#node-config-input-host', sandbox.ews.httpsUrl);
     await page.selectOption('#node-config-input-auth', 'ntlm');
     await page.fill('#node-config-input-user', SANDBOX.exchangeUser);
-    await page.fill('#node-config-input-password', SANDBOX.exchangePassword);
+    await secretField(page, 'password').fill(SANDBOX.exchangePassword);
     await page.fill('#node-config-input-caFile', sandbox.ews.caFile);
     await page.fill('#buero-exchange-connection-test-mailbox', sandbox.mailboxes[0]);
     const result = page.locator('#buero-exchange-connection-test-result');
@@ -170,7 +173,7 @@ describe('editor (Chromium): the reference flow from Import › Examples, agains
     assert.ok(good.ok, good.text);
     assert.match(good.text, /^Success:/);
 
-    await page.fill('#node-config-input-password', 'wrong-password');
+    await secretField(page, 'password').fill('wrong-password');
     await page.evaluate(() => {
       document.querySelector('#buero-exchange-connection-test-result')!.className = '';
     });

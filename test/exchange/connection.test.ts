@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { ExchangeCode } from '../../lib/error-codes';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +31,22 @@ describe('Exchange connection settings', function () {
       assert.throws(() => new ExchangeConnection(settings as ConnectionSettings), (err: Error & { field?: string }) => err.field === field);
     });
   }
+
+  it('a missing secret names the environment variable it should come from, or the empty field; never a value', function () {
+    const table: [Partial<ConnectionSettings>, string, string | undefined][] = [
+      [{ deployment: 'onprem', host: 'x.local', user: 'u', secretSources: { password: { variable: 'EXCHANGE_PASSWORD' } } },
+        'Enter the password of the administrative account: the environment variable EXCHANGE_PASSWORD (setting "Password") is not set.', 'EXCHANGE_PASSWORD'],
+      [{ deployment: 'onprem', host: 'x.local', user: 'u' }, 'Enter the password of the administrative account: the setting "Password" is empty.', undefined],
+      [{ deployment: 'online', tenant: 't', clientId: 'c', secretSources: { clientSecret: { variable: 'EXCHANGE_CLIENT_SECRET' } } },
+        'Enter the client secret of the app registration: the environment variable EXCHANGE_CLIENT_SECRET (setting "Client secret") is not set.', 'EXCHANGE_CLIENT_SECRET'],
+      [{ deployment: 'online', tenant: 't', clientId: 'c', secretSources: { clientSecret: { badName: true } } },
+        'Enter the client secret of the app registration: the setting "Client secret" does not name an environment variable (a name such as BUERO_TOKEN, without ${ }).', undefined],
+    ];
+    for (const [settings, message, variable] of table) {
+      assert.throws(() => new ExchangeConnection(settings as ConnectionSettings), (err: Error & { variable?: string; code?: string }) =>
+        err.message === message && err.variable === variable && err.code === ExchangeCode.config);
+    }
+  });
 
   it('a CA file must hold a PEM certificate', function () {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ca-')), 'ca.pem');

@@ -366,6 +366,44 @@ describe('exchange writer engine (fake transport, injected clock)', function () 
     assert.equal(w.stats().outage, false);
   });
 
+  it('stats for monitoring: Exchange and each mailbox with the last success, since when they fail, the back-off and the error', async function () {
+    const w = makeWriter({ backoff: { baseMs: 60_000, maxMs: 600_000 } });
+    const start = clock.now();
+    const anna = 'anna.meier@firma.de';
+    const broken = 'bernd.schulz@firma.de';
+    w.enqueue(upsert('a1', appointment()));
+    await clock.tick(250);
+    let s = w.stats();
+    assert.deepEqual(s.endpoint, { failures: 0, lastSuccessAt: start + 200, failingSince: undefined, retryAt: undefined, error: undefined });
+    assert.deepEqual(s.mailboxes, [{ mailbox: anna, failures: 0, lastSuccessAt: start + 200, failingSince: undefined, retryAt: undefined, error: undefined }]);
+
+    // One mailbox refuses (impersonation): it fails and waits; Exchange and the other mailbox are fine.
+    transport.plan('create', { throw: new ExchangeError(ExchangeCode.impersonation, 'no right for bernd.schulz@firma.de', { scope: 'mailbox', retryable: true }) }, broken);
+    w.enqueue(upsert('b1', appointment(), { mailbox: broken }));
+    await clock.tick(250);
+    s = w.stats();
+    const bernd = s.mailboxes.find((m) => m.mailbox === broken)!;
+    assert.equal(bernd.failures, 1);
+    assert.equal(bernd.failingSince, start + 450);
+    assert.equal(bernd.lastSuccessAt, undefined);
+    assert.ok(bernd.retryAt! > clock.now(), 'a back-off is waiting');
+    assert.deepEqual(bernd.error, { code: ExchangeCode.impersonation, message: 'no right for bernd.schulz@firma.de' });
+    assert.equal(s.endpoint.failingSince, undefined);
+
+    // Exchange down: the endpoint fails since the first failed call; a success clears it.
+    transport.plan('create', { throw: unavailable() });
+    w.enqueue(upsert('a2', appointment()));
+    await clock.tick(250);
+    s = w.stats();
+    assert.equal(s.endpoint.failingSince, start + 700);
+    assert.equal(s.endpoint.error?.code, ExchangeCode.unavailable);
+    assert.ok(s.endpoint.retryAt! > clock.now());
+    await clock.tick(s.endpoint.retryAt! - clock.now() + 250);
+    s = w.stats();
+    assert.deepEqual([s.endpoint.failures, s.endpoint.failingSince, s.endpoint.error], [0, undefined, undefined]);
+    assert.ok(s.endpoint.lastSuccessAt! > start + 700);
+  });
+
   it('a thrown not-found for a find is reported, not swallowed', async function () {
     const w = makeWriter();
     transport.plan('create', { hang: true });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { BueroCode } from '../../lib/error-codes';
+import { BueroCode, NodeCode } from '../../lib/error-codes';
 import Database from 'better-sqlite3';
 import { ack } from '../../lib/ack-token';
 import { infoText } from '../../lib/log/format';
@@ -230,6 +230,33 @@ describe('buero-changes node (Node-RED flow, büro+ simulator over HTTP)', funct
     send({ command: 'sync-now' });
     await until(() => caught.length === 1, 'the error');
     assert.match(caught[0].error.message, /has schema version/);
+  });
+
+  it('settings it cannot run with (a newer release\'s, or a secret not set): the status says so, messages are refused, the monitoring status names the reason', async function () {
+    delete process.env.SYNC_UNHEALTHY_AFTER_SECONDS;
+    await load({ version: 99 });
+    assert.equal(statuses.at(-1), 'buero-changes.status.config');
+    send({ command: 'sync-now' });
+    await until(() => caught.length === 1, 'the refusal');
+    assert.match(String(caught[0].error.message), /saved by a newer release/);
+    // Failing since the start, for less than the threshold (300 s by default): still healthy.
+    let res = await helper.request().get('/buero-sync/status').expect(200);
+    assert.deepEqual(res.body.nodes.map((n: Msg) => [n.type, n.state, n.buero.error.code]), [['buero-changes', 'config-error', NodeCode.settingsTooNew]]);
+    process.env.SYNC_UNHEALTHY_AFTER_SECONDS = '0';
+    try {
+      await sleep(5);
+      res = await helper.request().get('/buero-sync/status').expect(503);
+      assert.deepEqual(res.body.problems.map((p: Msg) => [p.node, p.part]), [['chg', 'büro+']]);
+    } finally {
+      delete process.env.SYNC_UNHEALTHY_AFTER_SECONDS;
+    }
+    await helper.unload();
+
+    delete process.env.BUERO_TEST_UNSET;
+    await helper.load([connectionNode, changesNode, catchNode], flow({}, { staticTokenEnv: 'BUERO_TEST_UNSET' }), {});
+    assert.equal(statuses.at(-1), 'buero-changes.status.unset');
+    res = await helper.request().get('/buero-sync/status').expect(200);
+    assert.match(res.body.nodes[0].buero.error.message, /^The büro\+ connection "büro\+" signs in with a static token but has none: the environment variable BUERO_TEST_UNSET \(setting "Token"\) is not set\.$/);
   });
 
   it('an unknown command is an error for Catch nodes', async function () {

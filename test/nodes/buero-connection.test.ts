@@ -125,21 +125,50 @@ describe('buero-connection node (Node-RED admin routes, büro+ simulator over HT
     assert.deepEqual(defaults.body, DEFAULT_FIELDS);
   });
 
-  it('settings take ${ENV_VAR}; a variable not set is an error naming it, and the source shows a config error', async function () {
+  it('settings take ${ENV_VAR}; a variable not set is an error naming it, and the source shows a config error naming it', async function () {
     delete process.env.BUERO_NOT_SET;
     await load({ auth: 'static', endpoint: '${BUERO_NOT_SET}' }, { staticToken: 'x' });
-    await until(() => statuses.at(-1) === 'buero-changes.status.config', 'the config status');
+    await until(() => statuses.at(-1) === 'buero-changes.status.unset', 'the config status naming the variable');
     const state = await helper.request().get('/buero-connection/conn/state').expect(200);
     assert.match(state.body.error, /environment variable BUERO_NOT_SET/);
     await helper.unload();
     process.env.BUERO_SIM = sim.baseUrl;
     process.env.BUERO_TOKEN = sim.staticToken;
     await load({ auth: 'static', endpoint: '${BUERO_SIM}/graphql', mandant: '${BUERO_MANDANT_ONE}' }, { staticToken: '${BUERO_TOKEN}' });
-    await until(() => statuses.at(-1) === 'buero-changes.status.config', 'the config status (mandant variable missing)');
+    await until(() => statuses.at(-1) === 'buero-changes.status.unset', 'the config status (mandant variable missing)');
     await helper.unload();
     process.env.BUERO_MANDANT_ONE = '1';
     await load({ auth: 'static', endpoint: '${BUERO_SIM}/graphql', mandant: '${BUERO_MANDANT_ONE}' }, { staticToken: '${BUERO_TOKEN}' });
     await until(() => statuses.at(-1) === 'buero-changes.status.idle', 'the sync with settings from the environment');
+  });
+
+  it('a secret named as an environment variable (no credential, as in a flows.json on a server); a typed one wins; a missing one is named, never a value', async function () {
+    delete process.env.BUERO_ENV_TOKEN;
+    delete process.env.BUERO_ENV_CLIENT;
+    delete process.env.BUERO_AUTH_UNSET;
+    await load({ name: 'büro+', auth: '${BUERO_AUTH_UNSET}', staticTokenEnv: 'BUERO_ENV_TOKEN', clientIdEnv: 'BUERO_ENV_CLIENT' }, {});
+    await until(() => statuses.at(-1) === 'buero-changes.status.unset', 'the status naming the variable');
+    const state = await helper.request().get('/buero-connection/conn/state').expect(200);
+    const named = /^The büro\+ connection "büro\+" has no sign-in\. Static token: the environment variable BUERO_ENV_TOKEN \(setting "Token"\) is not set\. OAuth: the environment variable BUERO_ENV_CLIENT \(setting "Client ID"\) is not set\. Set one of them \(the choice of sign-in comes from BUERO_AUTH_UNSET, which is not set either\)\.$/;
+    assert.match(state.body.error, named);
+    // The log (and the debug pane, node.error) of the connection and of the change source say the same.
+    const logged = (helper.log().args as { msg?: unknown; level?: number; id?: string }[][]).map((a) => a[0]).filter((m) => m.level === 20);
+    assert.ok(logged.some((m) => m.id === 'conn' && named.test(String(m.msg))), 'the connection logs it');
+    assert.ok(logged.some((m) => m.id === 'chg' && named.test(String(m.msg))), 'the change source logs it');
+    await helper.unload();
+
+    process.env.BUERO_ENV_TOKEN = sim.staticToken as string;
+    try {
+      await load({ auth: 'static', staticTokenEnv: 'BUERO_ENV_TOKEN' }, {});
+      await until(() => statuses.at(-1) === 'buero-changes.status.idle', 'the sync with the token from the variable');
+      await helper.unload();
+      // A token typed into the dialog wins over the variable: büro+ refuses this one.
+      await load({ auth: 'static', staticTokenEnv: 'BUERO_ENV_TOKEN' }, { staticToken: 'typed-wrong-token' });
+      await until(() => statuses.at(-1) === 'buero-changes.status.refused', 'büro+ refusing the typed token');
+      assert.ok(!JSON.stringify(helper.log().args).includes(sim.staticToken as string), 'the token is in no log line');
+    } finally {
+      delete process.env.BUERO_ENV_TOKEN;
+    }
   });
 
   it('settings take Node-RED\'s own environment variables (global and flow), inside a text and in a credential, as the Exchange connection does', async function () {

@@ -137,6 +137,35 @@ describe('buero-exchange-connection and buero-exchange-writer nodes in Node-RED'
     only(sim, ANNA, 'node-later');
   });
 
+  it('the password named as an environment variable (no credential, as in a flows.json on a server); a missing one is named with the connection, never a value', async function () {
+    const named = (variable: string) => ({ conn: { ...flow()[1], version: 2, passwordEnv: variable } });
+    const load = async (variable: string) => {
+      const nodes = flow().map((n) => (n.id === 'conn' ? named(variable).conn : n));
+      await helper.load([connectionNode, writerNode, catchNode, statusNode], nodes, {});
+      helper.getNode('statuses').on('input', (m: Msg) => statuses.push(m.status as Msg));
+      helper.getNode('out').on('input', (m: Msg) => written.push(m));
+    };
+    await load('TEST_EWS_PASSWORD');
+    helper.getNode('writer').receive({ payload: upsert('node-env', appointment(), { mailbox: ANNA }) });
+    await until(() => written.length === 1, 'the change written with the password from the variable');
+    await helper.unload();
+
+    delete process.env.TEST_EWS_PASSWORD_UNSET;
+    await load('TEST_EWS_PASSWORD_UNSET');
+    const writerStatus = helper.getNode('writer') as unknown as { status: { args: { text?: string }[][] } };
+    assert.equal(writerStatus.status.args.at(-1)?.[0].text, 'buero-exchange-writer.status.unset');
+    const log = helper.log();
+    const errors = log.args.map(([e]: [Msg]) => e).filter((e: Msg) => e.level === log.ERROR && e.id === 'writer').map((e: Msg) => String(e.msg));
+    assert.deepEqual(errors, ['buero-exchange-writer.error.setupConnection']);
+    for (const lang of ['en-US', 'de']) {
+      const file = path.join(__dirname, '../../nodes/buero-exchange-writer/locales', lang, 'buero-exchange-writer.json');
+      const catalogue = JSON.parse(fs.readFileSync(file, 'utf8'))['buero-exchange-writer'];
+      assert.ok(catalogue.error.setupConnection.includes('__connection__') && catalogue.error.setupConnection.includes('__reason__'), lang);
+      assert.ok(catalogue.status.unset.includes('__name__'), lang);
+    }
+    assert.ok(!JSON.stringify(log.args).includes(SERVICE.password), 'no password in the log');
+  });
+
   it('Test connection: typed settings, a saved secret behind the placeholder, the failing step named', async function () {
     await helper.startServer();
     await start();
@@ -148,6 +177,12 @@ describe('buero-exchange-connection and buero-exchange-writer nodes in Node-RED'
     assert.deepEqual([res.body.ok, res.body.step], [false, 'auth']);
     res = await post({ settings: { ...settings, caFile: '' }, credentials: { password: SERVICE.password }, mailbox: ANNA });
     assert.deepEqual([res.body.ok, res.body.step], [false, 'tls']);
+    // The dialog switched to an environment variable: no typed password, the variable's name.
+    res = await post({ id: 'conn', settings: { ...settings, passwordEnv: 'TEST_EWS_PASSWORD' }, credentials: { password: '' }, mailbox: ANNA });
+    assert.deepEqual([res.body.ok, res.body.step], [true, 'ok'], res.body.message);
+    res = await post({ id: 'conn', settings: { ...settings, passwordEnv: 'TEST_EWS_NOT_SET' }, credentials: { password: '' }, mailbox: ANNA });
+    assert.deepEqual([res.body.ok, res.body.step], [false, 'config']);
+    assert.match(res.body.message, /environment variable TEST_EWS_NOT_SET \(setting "Password"\) is not set/);
     assert.ok(!JSON.stringify(res.body).includes(SERVICE.password));
   });
 

@@ -39,13 +39,25 @@ describe('versioned node settings: a saved flow keeps running after a release ch
     it('the Exchange connection: the Exchange version moves from `version` to `exchangeVersion`', function () {
       const now = upgradeConfig(saved('buero-exchange-connection', { host: 'x.local', version: 'Exchange2013' })) as unknown as Msg;
       assert.equal(now.exchangeVersion, 'Exchange2013');
-      assert.equal(now.version, 1);
+      assert.equal(now.version, currentVersion('buero-exchange-connection'));
       // A dialog of this release set the new one already: the old value does not overwrite it.
       const edited = upgradeConfig(saved('buero-exchange-connection', { version: 'Exchange2013', exchangeVersion: 'Exchange2016' })) as unknown as Msg;
       assert.equal(edited.exchangeVersion, 'Exchange2016');
-      // Saved by this release: nothing to move.
+      // Saved by the release that moved it (version 1): nothing to move.
       const current = upgradeConfig(saved('buero-exchange-connection', { version: 1, exchangeVersion: 'Exchange2010_SP2' })) as unknown as Msg;
-      assert.deepEqual([current.version, current.exchangeVersion], [1, 'Exchange2010_SP2']);
+      assert.deepEqual([current.version, current.exchangeVersion], [2, 'Exchange2010_SP2']);
+    });
+
+    it('the connections (version 2): a secret may name its environment variable; a flow saved before names none and keeps its credentials', function () {
+      const buero = upgradeConfig(saved('buero-connection', { version: 1, endpoint: '${BUERO_URL}', auth: 'static' })) as unknown as Msg;
+      assert.deepEqual([buero.version, buero.clientIdEnv, buero.clientSecretEnv, buero.staticTokenEnv, buero.endpoint], [2, '', '', '', '${BUERO_URL}']);
+      const exchange = upgradeConfig(saved('buero-exchange-connection', { version: 1, host: 'x.local' })) as unknown as Msg;
+      assert.deepEqual([exchange.version, exchange.passwordEnv, exchange.clientSecretEnv], [2, '', '']);
+      // Saved by this release, the names stay.
+      const named = upgradeConfig(saved('buero-connection', { version: 2, staticTokenEnv: 'BUERO_TOKEN' })) as unknown as Msg;
+      assert.equal(named.staticTokenEnv, 'BUERO_TOKEN');
+      const v0 = upgradeConfig(saved('buero-exchange-connection', { version: 'Exchange2013', passwordEnv: 'EXCHANGE_PASSWORD' })) as unknown as Msg;
+      assert.deepEqual([v0.exchangeVersion, v0.passwordEnv, v0.clientSecretEnv], ['Exchange2013', 'EXCHANGE_PASSWORD', '']);
     });
 
     it('runs the migrations from the saved version on, in order', function () {

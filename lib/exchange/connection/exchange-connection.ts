@@ -5,6 +5,7 @@ import { ExchangeError } from '../errors';
 import { createNetworkClient } from './msal-network';
 import { DEFAULT_AUTHORITY_HOST, TokenSource } from './oauth';
 import { isIanaZone } from '../validate';
+import { missingSecretText, type SecretSource } from '../../env';
 
 /**
  * Where and how to reach Exchange: the settings of the `buero-exchange-connection` config node
@@ -48,6 +49,8 @@ export interface ConnectionSettings {
   timeZone?: string;
   /** Per request; default 100 s (Exchange's own EWS timeout). */
   requestTimeoutMs?: number;
+  /** Where the password and the client secret come from, so that a missing one is named. */
+  secretSources?: { password?: SecretSource; clientSecret?: SecretSource };
   /** MSAL's HTTP layer (tests forward it to the sandbox's token server). */
   networkClient?: INetworkModule;
 }
@@ -137,6 +140,11 @@ function configError(field: string, message: string): ExchangeError {
   return new ExchangeError(ExchangeCode.config, message, { field, scope: 'endpoint', retryable: false });
 }
 
+/** A secret that is missing: the variable to set, or the field to fill in (never a value). */
+function missingSecret(field: string, what: string, label: string, source: SecretSource = {}): ExchangeError {
+  return new ExchangeError(ExchangeCode.config, `Enter ${what}: ${missingSecretText(source, label)}.`, { field, scope: 'endpoint', retryable: false, variable: source.variable });
+}
+
 /** Checks the settings; throws an error naming the setting to fix. */
 export function checkSettings(s: ConnectionSettings): void {
   if (s.deployment !== 'onprem' && s.deployment !== 'online') {
@@ -147,11 +155,11 @@ export function checkSettings(s: ConnectionSettings): void {
     const url = resolveEwsUrl(s);
     checkUrl(url, 'host');
     if (!s.user?.trim()) throw configError('user', 'Enter the administrative account (DOMAIN\\user or user@domain).');
-    if (!s.password) throw configError('password', 'Enter the password of the administrative account.');
+    if (!s.password) throw missingSecret('password', 'the password of the administrative account', 'Password', s.secretSources?.password);
   } else {
     if (!s.tenant?.trim()) throw configError('tenant', 'Enter the tenant (firma.onmicrosoft.com or its ID).');
     if (!s.clientId?.trim()) throw configError('clientId', 'Enter the application (client) ID of the app registration.');
-    if (!s.clientSecret) throw configError('clientSecret', 'Enter the client secret of the app registration.');
+    if (!s.clientSecret) throw missingSecret('clientSecret', 'the client secret of the app registration', 'Client secret', s.secretSources?.clientSecret);
     checkUrl(resolveEwsUrl(s), 'ewsUrl');
     if (s.graphUrl) checkUrl(s.graphUrl, 'graphUrl');
     if (s.authorityHost) checkUrl(s.authorityHost, 'authorityHost', true);

@@ -32,6 +32,28 @@ export interface WriterStats {
   /** Exchange as a whole is unreachable right now. */
   outage: boolean;
   lastError?: { code: string; message: string; at: number };
+  /** Exchange as a whole, for monitoring. */
+  endpoint: PartHealth;
+  /** Each mailbox called since the start (normalised address), for monitoring. */
+  mailboxes: MailboxStats[];
+}
+
+/** How a part (the Exchange endpoint, one mailbox) is doing; times in ms since the epoch. */
+export interface PartHealth {
+  /** Calls failed in a row. */
+  failures: number;
+  /** When a call last came back. */
+  lastSuccessAt?: number;
+  /** Since when its calls failed (unset once one came back). */
+  failingSince?: number;
+  /** Nothing is sent before this time (the back-off); unset when nothing waits. */
+  retryAt?: number;
+  /** The last failure. */
+  error?: { code: string; message: string };
+}
+
+export interface MailboxStats extends PartHealth {
+  mailbox: string;
 }
 
 export interface WriterOptions {

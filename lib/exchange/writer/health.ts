@@ -10,7 +10,7 @@ import type { SyncEvent } from '../../log/events';
 import { normalise } from '../../state/id-map';
 import { backoffDelay, hintedDelay, type BackoffPolicy, type Clock } from '../../net/retry';
 import { ExchangeError } from '../errors';
-import type { WriterStats } from './api';
+import type { PartHealth, WriterStats } from './api';
 
 /** Conflicts in a row (ErrorIrresolvableConflict) answered by re-reading the ChangeKey at once. */
 const MAX_CONFLICT_RETRIES = 3;
@@ -20,6 +20,10 @@ interface MailboxHealth {
   failures: number;
   /** A mailbox-wide problem is being reported (impersonation, mailbox missing). */
   problem?: string;
+  /** For monitoring: when a call last came back, since when calls fail, the last failure. */
+  lastSuccessAt?: number;
+  failingSince?: number;
+  error?: { code: string; message: string };
 }
 
 /** What happens to a key whose item Exchange answered with an error. */
@@ -58,6 +62,9 @@ export class Health {
   private endpointWait = 0;
   /** When the last endpoint failure was counted (calls already in flight then do not count again). */
   private endpointFailedAt = -Infinity;
+  private endpointLastSuccessAt?: number;
+  private endpointFailingSince?: number;
+  private endpointError?: { code: string; message: string };
   lastError?: WriterStats['lastError'];
 
   constructor(private readonly o: HealthOptions) {}
@@ -70,6 +77,23 @@ export class Health {
   /** Exchange as a whole is unreachable right now. */
   get outage(): boolean {
     return this.endpointState === 'down';
+  }
+
+  /** The endpoint and each mailbox called so far, for monitoring. */
+  report(): Pick<WriterStats, 'endpoint' | 'mailboxes'> {
+    const now = this.o.clock.now();
+    const waiting = (until: number) => (until > now ? until : undefined);
+    const endpoint: PartHealth = {
+      failures: this.endpointFailures,
+      lastSuccessAt: this.endpointLastSuccessAt,
+      failingSince: this.endpointFailingSince,
+      retryAt: waiting(this.endpointWait),
+      error: this.endpointFailingSince !== undefined ? this.endpointError : undefined,
+    };
+    const mailboxes = [...this.mailboxes].map(([mailbox, m]) => ({
+      mailbox, failures: m.failures, lastSuccessAt: m.lastSuccessAt, failingSince: m.failingSince, retryAt: waiting(m.notBefore), error: m.error,
+    }));
+    return { endpoint, mailboxes };
   }
 
   /** Nothing is sent to this mailbox (normalised) before this time. */
@@ -120,7 +144,13 @@ export class Health {
   succeeded(mailbox: string): void {
     const key = normalise(mailbox);
     const mb = this.mailbox(key);
+    const now = this.o.clock.now();
     mb.failures = 0;
+    mb.lastSuccessAt = now;
+    mb.failingSince = undefined;
+    mb.error = undefined;
+    this.endpointLastSuccessAt = now;
+    this.endpointFailingSince = undefined;
     if (mb.problem) {
       mb.problem = undefined;
       this.event({ type: 'connection', system: 'exchange', ok: true, endpoint: this.o.transport.endpoint, mailbox: key, time: this.time() });
@@ -139,6 +169,8 @@ export class Health {
     // Calls in flight together fail together: one try, one step of the back-off (8 refused
     // connections at once must not mean the 8th step, a wait of minutes).
     const now = this.o.clock.now();
+    this.endpointFailingSince ??= now;
+    this.endpointError = { code: err.code, message: err.message };
     if (started > this.endpointFailedAt) {
       this.endpointFailures++;
       this.endpointFailedAt = now;
@@ -157,6 +189,8 @@ export class Health {
   private blockMailbox(mailbox: string, err: ExchangeError): number {
     const mb = this.mailbox(mailbox);
     mb.failures++;
+    mb.failingSince ??= this.o.clock.now();
+    mb.error = { code: err.code, message: err.message };
     mb.notBefore = Math.max(mb.notBefore, this.o.clock.now() + this.delay(err, mb.failures));
     if (err.code !== ExchangeCode.serverBusy && mb.problem !== err.code) {
       mb.problem = err.code;

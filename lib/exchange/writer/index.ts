@@ -4,5 +4,5 @@
  * and the queue rows, health.ts the back-off, outages and the retry policy.
  */
 export { ExchangeWriter } from './writer';
-export type { WriteActionTaken, WriteOutcome, WriterOptions, WriterStats } from './api';
+export type { MailboxStats, PartHealth, WriteActionTaken, WriteOutcome, WriterOptions, WriterStats } from './api';
 export { isOlder } from './plan';

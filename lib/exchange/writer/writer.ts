@@ -144,7 +144,7 @@ export class ExchangeWriter {
   }
 
   stats(): WriterStats {
-    return { queued: this.window.queued, inMemory: this.window.inMemory, inFlight: this.inFlight, outage: this.health.outage, lastError: this.health.lastError };
+    return { queued: this.window.queued, inMemory: this.window.inMemory, inFlight: this.inFlight, outage: this.health.outage, lastError: this.health.lastError, ...this.health.report() };
   }
 
   /**
