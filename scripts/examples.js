@@ -82,12 +82,14 @@ function syncFlow({ notify }) {
   if (notify) {
     nodes.push(
       comment('5. notify on errors / bei Fehlern benachrichtigen', 1010, 200,
-        'Sends each logged error (connection failed, outage, a record that could not be written) to a webhook, e.g. a Microsoft Teams "Incoming Webhook" or any chat/ticket system: set NOTIFY_WEBHOOK_URL. The delay node sends at most one message per 10 seconds.\n\n' +
-        'Sendet jeden protokollierten Fehler (Verbindung fehlgeschlagen, Ausfall, nicht schreibbarer Datensatz) an einen Webhook, z. B. einen Microsoft-Teams-„Eingehenden Webhook“: NOTIFY_WEBHOOK_URL setzen. Der Delay-Node sendet höchstens eine Nachricht je 10 Sekunden.'),
+        'Sends each logged error (connection failed, a record that could not be written) and each Exchange outage (begin and end) to a webhook, e.g. a Microsoft Teams "Incoming Webhook" or any chat/ticket system: set NOTIFY_WEBHOOK_URL. The delay node sends at most one message per 10 seconds and drops the rest (they are all in the sync log).\n\n' +
+        'Sendet jeden protokollierten Fehler (Verbindung fehlgeschlagen, nicht schreibbarer Datensatz) und jeden Exchange-Ausfall (Beginn und Ende) an einen Webhook, z. B. einen Microsoft-Teams-„Eingehenden Webhook“: NOTIFY_WEBHOOK_URL setzen. Der Delay-Node sendet höchstens eine Nachricht je 10 Sekunden und verwirft die übrigen (sie stehen alle im Protokoll).'),
       {
-        id: id('only-errors'), type: 'switch', z: TAB, name: 'errors only / nur Fehler', property: 'level', propertyType: 'msg',
-        rules: [{ t: 'eq', v: 'ERROR', vt: 'str' }, { t: 'eq', v: 'WARN', vt: 'str' }], checkall: 'false', repair: false, outputs: 2,
-        x: 1000, y: 260, wires: [[id('rate')], [id('rate')]],
+        // Errors and Exchange outages (begin and end); not the status lines that echo an error.
+        id: id('only-errors'), type: 'switch', z: TAB, name: 'errors, outages / Fehler, Ausfälle',
+        property: "level = 'error' or payload.type = 'outage'", propertyType: 'jsonata',
+        rules: [{ t: 'true' }], checkall: 'false', repair: false, outputs: 1,
+        x: 1000, y: 260, wires: [[id('rate')]],
       },
       {
         id: id('rate'), type: 'delay', z: TAB, name: '', pauseType: 'rate', timeout: '5', timeoutUnits: 'seconds', rate: '1', nbRateUnits: '10',

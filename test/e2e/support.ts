@@ -32,7 +32,7 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
 }
 
 /** Starts the sandbox and Node-RED with the reference flow, and waits for the first poll (the baseline). */
-export async function startRig(options: { sandbox?: SandboxOptions; env?: Record<string, string> } = {}): Promise<SyncRig> {
+export async function startRig(options: { sandbox?: SandboxOptions; env?: Record<string, string>; flow?: unknown[] } = {}): Promise<SyncRig> {
   const sandbox = await startSandbox(options.sandbox);
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'buero-e2e-'));
   const env = { ...sandbox.env, SYNC_POLL_SECONDS: '1', SYNC_LOG_TRANSFERS: 'true', ...options.env };
@@ -52,7 +52,7 @@ export async function startRig(options: { sandbox?: SandboxOptions; env?: Record
       fs.rmSync(userDir, { recursive: true, force: true });
     },
   };
-  await deployFlows(rig.nodeRed.url, referenceFlow());
+  await deployFlows(rig.nodeRed.url, options.flow ?? referenceFlow());
   await waitFor('the baseline of tblCalendar in the sync log', () => / tblCalendar\b.*\(baseline\)/.test(rig.logText()));
   return rig;
 }
