@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { BueroCode } from '../../lib/error-codes';
 import type { SyncUser } from '../../lib/buero/change';
 import { expandSetting, resolveSettings } from '../../lib/buero/connection';
-import { addTrigger, ContactTriggers, planContacts, postalOf } from '../../lib/buero/contacts';
+import { addTrigger, ContactTriggers, planContacts, postalOf } from '../../lib/buero/feed/contacts';
 import { DEFAULT_FIELDS, resolveFieldMap, unknownFieldError } from '../../lib/buero/fields';
 import { createPkce } from '../../lib/buero/oauth';
-import { calendarTargets, participantsOf, removedTargets } from '../../lib/buero/targets';
-import { diffUsers, syncedUsers } from '../../lib/buero/users';
+import { calendarTargets, participantsOf, removedTargets } from '../../lib/buero/feed/targets';
+import { diffUsers, syncedUsers } from '../../lib/buero/feed/users';
 import { lookupIn } from '../../lib/env';
 import { SyncError } from '../../lib/errors';
 

@@ -34,7 +34,7 @@ describe('end to end: the notification flow posts logged errors to the webhook',
   it('a record that cannot be written is posted once, with its log line; the info lines of the start are not', async function () {
     const { sandbox } = rig;
     const [anna] = syncedUsers(sandbox);
-    assert.deepEqual(posts, [], 'the start (users synced, baseline) posts nothing');
+    assert.equal(posts.length, 0, 'the start (users synced, baseline) posts nothing');
     // büro+ keeps a series on two days of a month; Exchange has no such pattern: the record fails in the mapper.
     const bad = sandbox.buero.db.insert('tblCalendar', {
       fldArt: 'Termin', fldBzrNr: anna.nr, fldKurzInfo: 'Jour fixe', fldBeginn: '2026-12-07T10:00:00', fldEnde: '2026-12-07T10:15:00', fldSerie: 'FREQ=MONTHLY;BYDAY=1MO,3MO',

@@ -1,6 +1,6 @@
 import type { ChangeKind, ChangeTarget } from '../change';
-import { adrKey, ContactTriggers, planContacts } from '../contacts';
-import { contactTargets } from '../targets';
+import { adrKey, ContactTriggers, planContacts } from './contacts';
+import { contactTargets } from './targets';
 import type { CalendarRules } from './calendar-rules';
 import type { ContactRules } from './contact-rules';
 import type { BackfillTally, RuleContext } from './context';

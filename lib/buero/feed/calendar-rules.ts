@@ -2,7 +2,7 @@ import { BueroCode } from '../../error-codes';
 import { SyncError } from '../../errors';
 import type { KnownRecord } from '../../state/cursor';
 import type { ChangeKind, ChangeTarget } from '../change';
-import { calendarTargets, ownerOf, participantsOf, removedTargets, toKnownTargets } from '../targets';
+import { calendarTargets, ownerOf, participantsOf, removedTargets, toKnownTargets } from './targets';
 import type { Source } from './ack-ledger';
 import { type BackfillTally, newChange, type RuleContext } from './context';
 import { CAL, type Effect, identify, type Row } from './tables';

@@ -1,9 +1,9 @@
 import type { KnownRecord } from '../../state/cursor';
 import type { ChangeOp, ChangeTarget } from '../change';
-import { addTrigger, adrKey, ContactTriggers, type PlannedContact, planContacts } from '../contacts';
+import { addTrigger, adrKey, ContactTriggers, type PlannedContact, planContacts } from './contacts';
 import { ID_FIELD, LSN_FIELD } from '../fields';
 import { toInt, toLsn } from '../graphql';
-import { contactTargets, removedTargets, toKnownTargets } from '../targets';
+import { contactTargets, removedTargets, toKnownTargets } from './targets';
 import { newChange, type RuleContext } from './context';
 import type { AddressRows, FeedReader, ReadPass } from './reader';
 import { ADR, ASP, type Effect, identify, POS, refField, type Row, type Table } from './tables';

@@ -1,7 +1,7 @@
 import { type AckToken, offAck, onAck } from '../../ack-token';
 import type { CursorStore, KnownTarget } from '../../state/cursor';
 import type { BueroChange, BueroChangeMessage } from '../change';
-import { toKnownTargets } from '../targets';
+import { toKnownTargets } from './targets';
 import { AckLedger, type Source } from './ack-ledger';
 import type { KnownRecords } from './known-records';
 import type { Effect, Table } from './tables';

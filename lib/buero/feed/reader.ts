@@ -1,10 +1,10 @@
 import { BueroCode } from '../../error-codes';
 import { SyncError } from '../../errors';
 import type { KnownRecord } from '../../state/cursor';
-import { adrKey } from '../contacts';
+import { adrKey } from './contacts';
 import { type FieldMap, fieldsToRead, ID_FIELD, LSN_FIELD } from '../fields';
 import { and, compare, or, pageOf, type Scalar, toInt, toLsn } from '../graphql';
-import { usersQuery } from '../users';
+import { usersQuery } from './users';
 import { allRows, conReadPages, type PagedRead, pageQuery, readPage } from './pages';
 import { ADR, ASP, ENTITY, type FeedClient, POS, refField, type Row, type Table } from './tables';
 

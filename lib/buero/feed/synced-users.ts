@@ -2,7 +2,7 @@ import type { InfoParams } from '../../log/events';
 import type { CursorStore } from '../../state/cursor';
 import type { SyncUser } from '../change';
 import type { FieldMap } from '../fields';
-import { diffUsers, syncedUsers } from '../users';
+import { diffUsers, syncedUsers } from './users';
 import type { Row } from './tables';
 
 export interface SyncedUsersOptions {

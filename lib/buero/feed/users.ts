@@ -1,6 +1,6 @@
-import type { SyncUser } from './change';
-import type { FieldMap } from './fields';
-import { toInt } from './graphql';
+import type { SyncUser } from '../change';
+import type { FieldMap } from '../fields';
+import { toInt } from '../graphql';
 
 /**
  * Which büro+ users are synced (docs/behaviours.md B11): a user whose start Mandant ("Vorgaben für

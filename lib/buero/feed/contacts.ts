@@ -1,7 +1,7 @@
-import type { FieldMap } from './fields';
-import { ID_FIELD } from './fields';
-import type { Source } from './feed/ack-ledger';
-import { toInt } from './graphql';
+import type { FieldMap } from '../fields';
+import { ID_FIELD } from '../fields';
+import type { Source } from './ack-ledger';
+import { toInt } from '../graphql';
 
 /**
  * Contacts are made of three büro+ tables: an address (Adresse), its postal addresses

@@ -1,9 +1,9 @@
-import { BueroCode } from '../error-codes';
-import type { KnownTarget } from '../state/cursor';
-import type { ChangeTarget, SyncUser } from './change';
-import { SyncError } from '../errors';
-import type { FieldMap } from './fields';
-import { toInt } from './graphql';
+import { BueroCode } from '../../error-codes';
+import type { KnownTarget } from '../../state/cursor';
+import type { ChangeTarget, SyncUser } from '../change';
+import { SyncError } from '../../errors';
+import type { FieldMap } from '../fields';
+import { toInt } from '../graphql';
 
 /**
  * Who receives a record. Appointments and tasks: the owner's mailbox and each synced
