@@ -63,6 +63,12 @@ export interface WriteOptions {
   actor?: string;
   /** User number used as the default owner (fldBzrNr) of new calendar entries; default: the first user's. */
   userNr?: number;
+  /**
+   * A write through the API (a GraphQL mutation): the rules that tidy or refuse a subject apply.
+   * In-process writes stand for entries made in büro+ itself, which tests fill with every text
+   * the sync must survive.
+   */
+  api?: boolean;
 }
 
 /** Business rules büro+ applies on save that a test may want to change (README.md, "Decisions"). */
@@ -343,7 +349,7 @@ export class BueroDb {
   private withDefaults(options: WriteOptions): WriteOptions {
     if (options.actor !== undefined && options.userNr !== undefined) return options;
     const first = this.scan('tblUsers', { limit: 1 })[0];
-    return { actor: options.actor ?? (first?.fldAnmNa as string | undefined), userNr: options.userNr ?? (first?.fldNr as number | undefined) };
+    return { ...options, actor: options.actor ?? (first?.fldAnmNa as string | undefined), userNr: options.userNr ?? (first?.fldNr as number | undefined) };
   }
 
   insert(table: TableName, values: Row, options: WriteOptions = {}): Row {
@@ -458,7 +464,7 @@ export class BueroDb {
       row.fldGanzTg ??= false;
       row.fldErledigt ??= false;
       row.fldPrio ??= 1;
-      if ('fldKurzInfo' in values && typeof row.fldKurzInfo === 'string') {
+      if (options.api && 'fldKurzInfo' in values && typeof row.fldKurzInfo === 'string') {
         // büro+ keeps no blanks around a short info: a value changed on save, which a writer sees in rowSave.
         const subject = row.fldKurzInfo.trim();
         row.fldKurzInfo = subject;

@@ -94,7 +94,7 @@ export interface BueroSimulator {
   staticToken?: string;
   /** Mutable at run time. */
   faults: BueroFaults;
-  /** In-process access: insert/modify/delete exactly like the mutations (same LSN bump), read tables. */
+  /** In-process access: insert/modify/delete like the mutations (same LSN bump and rules, but no API subject rules: README.md), read tables. */
   db: BueroDb;
   /** Field rights per login, mutable at run time (the next request sees the change). */
   fieldRights: Record<string, FieldRights>;

@@ -461,7 +461,7 @@ export function buildBueroSchema(denied: FieldRights = {}): GraphQLSchema {
       const modifyRow = new GraphQLObjectType<Row, GraphQLContext>({ name: `${T}RowMutationModify`, fields: () => ({ ...valueFields(spec, true, denied[name]), ...saved }) });
       const deleteRow = new GraphQLObjectType<Row, GraphQLContext>({ name: `${T}RowMutationDelete`, fields: () => valueFields(spec, false) });
       for (const t of [newRow, modifyRow, deleteRow]) SPEC_OF_TYPE.set(t, spec);
-      const writer = (ctx: GraphQLContext) => ({ actor: ctx.user.fldAnmNa as string, userNr: ctx.user.fldNr as number });
+      const writer = (ctx: GraphQLContext) => ({ actor: ctx.user.fldAnmNa as string, userNr: ctx.user.fldNr as number, api: true });
       const lockArgs: GraphQLFieldConfigArgumentMap = {
         modifyLSN: { type: BigIntScalar, description: 'Optimistic locking: only if the record still has this fldModifyLSN (else null).' },
       };
