@@ -51,6 +51,13 @@ export const BueroCode = {
   mandantMismatch: 'BUERO_MANDANT_MISMATCH',
   /** An unexpected failure inside the change source (a bug). */
   internal: 'BUERO_INTERNAL',
+  // Writing büro+ (the way back from Outlook).
+  /** The büro+ user of the connection may not write a field (büro+: `Argument "set" is not defined`); the answer names it. */
+  fieldNotWritable: 'BUERO_FIELD_NOT_WRITABLE',
+  /** büro+ refused a value on save (too long, a time it does not take); the answer names the field. */
+  valueRefused: 'BUERO_VALUE_REFUSED',
+  /** The büro+ record to change or delete no longer exists. */
+  recordGone: 'BUERO_RECORD_GONE',
 } as const;
 
 /** The mapper (buero-map): a büro+ change becomes Exchange items. */
@@ -96,6 +103,8 @@ export const MappingCode = {
   seriesStartMismatch: 'MAPPING_SERIES_START_MISMATCH',
   /** The series repeats on day 29–31; months without that day differ between büro+ and Outlook. */
   seriesShortMonths: 'MAPPING_SERIES_SHORT_MONTHS',
+  /** The way back: an Outlook time in the hour the clocks go back; büro+'s local time reads as its first pass. */
+  timeRepeated: 'MAPPING_TIME_REPEATED',
 } as const;
 
 /** Exchange (EWS or Microsoft Graph); the transports map their own codes onto these. */

@@ -1,5 +1,6 @@
 import { BueroCode } from '../error-codes';
 import { SyncError } from '../errors';
+import { discoverWriteShape } from './writer/shape';
 
 /**
  * The büro+ field names the product reads. Field names of users and calendar entries and the
@@ -38,6 +39,17 @@ export const DEFAULT_FIELDS = {
     task: 'Aufgabe',
     followUp: 'Wiedervorlage',
   },
+  /**
+   * How the way back addresses a calendar row in `rowModify` / `rowDelete` (an index and its key
+   * field, as microtech's published `exactMatch: { byNr: { kf1ArtNr: … } }`) and the argument
+   * that makes a write conditional on the row's version (optimistic locking). Assumed, and
+   * introspected: docs/buero-api.md.
+   */
+  calendarWrite: {
+    index: 'byID',
+    idKey: 'kf1ID',
+    lockArgument: 'modifyLSN',
+  },
   addresses: {
     addressNr: 'fldAdrNr',
     name1: 'fldNa1',
@@ -73,8 +85,8 @@ export const DEFAULT_FIELDS = {
 };
 
 export type FieldMap = { [G in keyof typeof DEFAULT_FIELDS]: { [K in keyof (typeof DEFAULT_FIELDS)[G]]: string } };
-/** The entities whose fields are büro+ field names (calendarKinds holds values, not fields). */
-export type Entity = Exclude<keyof FieldMap, 'calendarKinds'>;
+/** The entities whose fields are büro+ field names (calendarKinds holds values, calendarWrite API names). */
+export type Entity = Exclude<keyof FieldMap, 'calendarKinds' | 'calendarWrite'>;
 export const ENTITIES: Entity[] = ['users', 'calendar', 'addresses', 'postalAddresses', 'contactPeople'];
 
 /** Fields every büro+ table has (published by microtech, so not settings). */
@@ -169,6 +181,23 @@ export interface FieldCheckResult {
   missing: { key: string; field: string; setting: string }[];
   /** Every field name the type has. */
   available: string[];
+  /** Calendar only: whether the büro+ user may write what the way back (Outlook → büro+) writes. */
+  writeBack?: WriteBackCheck;
+}
+
+/** The calendar fields the way back writes (kind and owner only when it creates an entry). */
+export const WRITE_BACK_FIELDS = ['kind', 'owner', 'subject', 'begin', 'end', 'allDay', 'location', 'reminderMinutes', 'done', 'seriesExceptions'] as const;
+const CREATE_ONLY: readonly string[] = ['kind', 'owner'];
+
+export interface WriteBackCheck {
+  /** Fields the way back writes that this büro+ user may not write (no `set` where it is needed). */
+  notWritable: { key: string; field: string; setting: string; in: ('rowNew' | 'rowModify')[] }[];
+  /** The index rowModify / rowDelete address an entry by (settings calendarWrite.index, .idKey). */
+  index: { name: string; idKey: string; offered: boolean; available: string[]; setting: string };
+  /** The lock argument (setting calendarWrite.lockArgument); not offered: a write compares the version just before. */
+  lock: { argument: string; offered: boolean };
+  /** The calendar cannot be written at all (the reason), instead of the above. */
+  error?: string;
 }
 
 type Query = <T>(text: string) => Promise<T>;
@@ -211,7 +240,7 @@ export async function checkFields(query: Query, fields: FieldMap): Promise<Field
   const entityTypes = await query<Record<string, TypeInfo | null>>(
     `{ ${ENTITIES.map((e) => `${e}: __type(name: ${JSON.stringify(rowTypes[e])}) { name fields { name } }`).join(' ')} }`,
   );
-  return ENTITIES.map((entity) => {
+  const results: FieldCheckResult[] = ENTITIES.map((entity) => {
     const available = (entityTypes[entity]?.fields ?? []).map((f) => f.name).sort();
     const have = new Set(available);
     const missing = Object.entries(fields[entity])
@@ -219,4 +248,35 @@ export async function checkFields(query: Query, fields: FieldMap): Promise<Field
       .map(([key, field]) => ({ key, field, setting: settingName(entity, key) }));
     return { entity, table: ENTITY_TABLES[entity].table, type: rowTypes[entity], missing, available };
   });
+  const calendar = results.find((r) => r.entity === 'calendar')!;
+  calendar.writeBack = await checkWriteBack(query, fields, new Set(calendar.available));
+  return results;
+}
+
+/** "Check fields" for the way back: may the büro+ user write each calendar field it writes, and how are entries addressed? */
+async function checkWriteBack(query: Query, fields: FieldMap, existing: Set<string>): Promise<WriteBackCheck> {
+  const w = fields.calendarWrite;
+  const index = { name: w.index, idKey: w.idKey, offered: false, available: [] as string[], setting: `${settingName('calendarWrite', 'index')}, .idKey` };
+  const lock = { argument: w.lockArgument, offered: false };
+  let shape;
+  try {
+    shape = await discoverWriteShape(query, ENTITY_TABLES.calendar.table, w);
+  } catch (err) {
+    if (!(err instanceof SyncError) || err.retryable) throw err;
+    return { notWritable: [], index, lock, error: err.message };
+  }
+  const onNew = new Set(shape.settableOnNew);
+  const onModify = new Set(shape.settableOnModify);
+  const notWritable = WRITE_BACK_FIELDS.filter((key) => existing.has(fields.calendar[key])).flatMap((key) => {
+    const field = fields.calendar[key];
+    const lacking: ('rowNew' | 'rowModify')[] = [];
+    if (!onNew.has(field)) lacking.push('rowNew');
+    if (!CREATE_ONLY.includes(key) && !onModify.has(field)) lacking.push('rowModify');
+    return lacking.length ? [{ key, field, setting: settingName('calendar', key), in: lacking }] : [];
+  });
+  return {
+    notWritable,
+    index: { ...index, offered: shape.index.offered, available: shape.index.available },
+    lock: { ...lock, offered: shape.lockArgument !== undefined },
+  };
 }

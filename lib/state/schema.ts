@@ -4,7 +4,7 @@ import type { StateDb } from './db';
 
 /**
  * The state file's schema, in one place: every table of every module (id map, write queue,
- * pending creates, change cursor, büro+ tokens) and the ordered migrations that build them.
+ * pending creates in Exchange and in büro+, change cursor, büro+ tokens) and the ordered migrations that build them.
  * `PRAGMA user_version` records how many migrations a file has had; opening a file runs the
  * ones it lacks, so an older file is upgraded in place. A file of a newer version than this
  * code knows is refused: its tables may mean something this code would misread.
@@ -104,6 +104,25 @@ export const MIGRATIONS: readonly Migration[] = [
         state TEXT NOT NULL,
         reason TEXT,
         updated_at TEXT NOT NULL
+      );
+    `),
+  },
+  {
+    version: 2,
+    description: 'the pending creates of the way back (büro+ entries being made from Outlook items)',
+    // One row per Outlook item whose büro+ entry is being created: written before the rowNew,
+    // the record id added once büro+ answered, removed when the id map holds the entry
+    // (lib/buero/writer/pending.ts).
+    up: (db) => db.exec(`
+      CREATE TABLE buero_pending_create (
+        mailbox TEXT NOT NULL,
+        item_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        owner INTEGER NOT NULL,
+        field_values TEXT NOT NULL,
+        since INTEGER NOT NULL,
+        record_id INTEGER,
+        PRIMARY KEY (mailbox, item_id)
       );
     `),
   },

@@ -63,10 +63,26 @@ export interface WriteOptions {
   actor?: string;
   /** User number used as the default owner (fldBzrNr) of new calendar entries; default: the first user's. */
   userNr?: number;
+  /**
+   * A write through the API (a GraphQL mutation): the rules that tidy or refuse a subject apply.
+   * In-process writes stand for entries made in büro+ itself, which tests fill with every text
+   * the sync must survive.
+   */
+  api?: boolean;
 }
+
+/** Business rules büro+ applies on save that a test may want to change (README.md, "Decisions"). */
+export interface BueroRules {
+  /** The longest Kalenderkurzinformation (`fldKurzInfo`) büro+ takes; a longer one is refused, naming the field. */
+  subjectMaxLength: number;
+}
+
+export const DEFAULT_RULES: BueroRules = { subjectMaxLength: 80 };
 
 export interface BueroDbOptions {
   mandant?: number;
+  /** Business rules on save; default DEFAULT_RULES. */
+  rules?: Partial<BueroRules>;
   data?: BueroDataSet;
   clock?: () => number;
   /** Start the LSN counter at least here (e.g. above 2^53 to test clients that parse LSNs as numbers). */
@@ -106,6 +122,8 @@ function indexedFields(spec: TableSpec): string[] {
 export class BueroDb {
   readonly mandant: number;
   clock: () => number;
+  /** Business rules on save (mutable: a test may tighten them). */
+  readonly rules: BueroRules;
   private lsn = 0n;
   private readonly tables: Record<TableName, TableStore>;
   private readonly snapshots = new Map<bigint, number>();
@@ -114,6 +132,7 @@ export class BueroDb {
   constructor(options: BueroDbOptions = {}) {
     this.mandant = options.mandant ?? options.data?.mandant ?? 1;
     this.clock = options.clock ?? Date.now;
+    this.rules = { ...DEFAULT_RULES, ...options.rules };
     const store = (name: TableName): TableStore => ({
       spec: TABLES[name], heads: new Map(), ids: [], log: [], stale: 0, nextId: 1,
       secondary: new Map(indexedFields(TABLES[name]).map((f) => [f, new Map()])),
@@ -330,7 +349,7 @@ export class BueroDb {
   private withDefaults(options: WriteOptions): WriteOptions {
     if (options.actor !== undefined && options.userNr !== undefined) return options;
     const first = this.scan('tblUsers', { limit: 1 })[0];
-    return { actor: options.actor ?? (first?.fldAnmNa as string | undefined), userNr: options.userNr ?? (first?.fldNr as number | undefined) };
+    return { ...options, actor: options.actor ?? (first?.fldAnmNa as string | undefined), userNr: options.userNr ?? (first?.fldNr as number | undefined) };
   }
 
   insert(table: TableName, values: Row, options: WriteOptions = {}): Row {
@@ -340,7 +359,7 @@ export class BueroDb {
       const row: Row = {};
       for (const f of t.spec.fields) row[f.name] = null;
       this.assign(t, row, values, undefined);
-      this.rulesOnSave(t, row, null, options);
+      this.rulesOnSave(t, row, null, values, options);
       const id = t.nextId++;
       row.fldID = id;
       const now = formatBerlinLocal(this.clock());
@@ -359,7 +378,7 @@ export class BueroDb {
       if (!old) throw new BueroWriteError(table, id, undefined, 'record not found');
       const row: Row = { ...old };
       this.assign(t, row, values, id);
-      this.rulesOnSave(t, row, old, options);
+      this.rulesOnSave(t, row, old, values, options);
       row.fldAendDat = formatBerlinLocal(this.clock());
       row.fldAendBzr = options.actor ?? null;
       this.put(t, id, row, false);
@@ -422,8 +441,11 @@ export class BueroDb {
     }
   }
 
-  /** The business rules büro+ would apply on save (defaults, links that must exist, keys). */
-  private rulesOnSave(t: TableStore, row: Row, old: Row | null, options: WriteOptions): void {
+  /**
+   * The business rules büro+ would apply on save (defaults, links that must exist, keys, values
+   * it tidies or refuses). `values` are the fields this save writes.
+   */
+  private rulesOnSave(t: TableStore, row: Row, old: Row | null, values: Row, options: WriteOptions): void {
     const table = t.spec.name;
     const id = old ? (old.fldID as number) : undefined;
     const fail = (field: string, message: string): never => {
@@ -442,6 +464,13 @@ export class BueroDb {
       row.fldGanzTg ??= false;
       row.fldErledigt ??= false;
       row.fldPrio ??= 1;
+      if (options.api && 'fldKurzInfo' in values && typeof row.fldKurzInfo === 'string') {
+        // büro+ keeps no blanks around a short info: a value changed on save, which a writer sees in rowSave.
+        const subject = row.fldKurzInfo.trim();
+        row.fldKurzInfo = subject;
+        const length = [...subject].length;
+        if (length > this.rules.subjectMaxLength) fail('fldKurzInfo', `has ${length} characters; büro+ takes at most ${this.rules.subjectMaxLength}`);
+      }
       if (row.fldArt !== 'Aufgabe' && row.fldBeginn === null) fail('fldBeginn', `a ${String(row.fldArt)} needs a start`);
       if (row.fldBeginn !== null && row.fldEnde === null && row.fldArt !== 'Aufgabe') row.fldEnde = row.fldBeginn;
       if (row.fldGanzTg) {

@@ -9,14 +9,18 @@ import crypto from 'node:crypto';
 import type net from 'node:net';
 import { parse, validate, execute, getOperationAST, GraphQLError, Kind, type DocumentNode, type ExecutionResult } from 'graphql';
 import { BueroDb } from './db';
-import { buildBueroSchema, type GraphQLContext } from './schema';
+import { buildBueroSchema, type FieldRights, type GraphQLContext } from './schema';
+import { TABLES, TABLE_NAMES } from './tables';
+import type { BueroRules } from './db';
 import { AuthorizationServer, type OAuthOptions } from './oauth';
 import { dataPage, errorPage, loginPage } from './pages';
 import type { BueroDataSet, Row } from '../data/generator';
 
 export type { BueroDataSet, Row } from '../data/generator';
 export { generateBueroData } from '../data/generator';
-export { BueroDb, BueroWriteError } from './db';
+export { BueroDb, BueroWriteError, DEFAULT_RULES } from './db';
+export type { BueroRules } from './db';
+export type { FieldRights } from './schema';
 export type { OAuthClient, OAuthOptions } from './oauth';
 export { s256 } from './oauth';
 
@@ -49,6 +53,13 @@ export interface BueroSimulatorOptions {
   requestLogLimit?: number;
   /** Serve HTTPS with this certificate (büro+ only serves TLS; e.g. from sandbox/tls.ts createTestPki()). */
   tls?: { certPem: string; keyPem: string };
+  /**
+   * Per büro+ login (`tblUsers.fldAnmNa`): the fields per table the user has no right to write
+   * (added to the data set's `fieldRights`). Such a field has no `set` argument for that user.
+   */
+  fieldRights?: Record<string, FieldRights>;
+  /** Business rules on save (e.g. the longest subject büro+ takes). */
+  rules?: Partial<BueroRules>;
 }
 
 export interface RequestLogEntry {
@@ -83,8 +94,10 @@ export interface BueroSimulator {
   staticToken?: string;
   /** Mutable at run time. */
   faults: BueroFaults;
-  /** In-process access: insert/modify/delete exactly like the mutations (same LSN bump), read tables. */
+  /** In-process access: insert/modify/delete like the mutations (same LSN bump and rules, but no API subject rules: README.md), read tables. */
   db: BueroDb;
+  /** Field rights per login, mutable at run time (the next request sees the change). */
+  fieldRights: Record<string, FieldRights>;
   stats(): BueroStats;
   requestLog: RequestLogEntry[];
   /**
@@ -133,11 +146,36 @@ function readBody(req: http.IncomingMessage, limit = 20 * 1024 * 1024): Promise<
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * A field the user has no right to write has no `set` argument; microtech documents büro+'s
+ * answer as `Argument "set" is not defined`, so that is the text here, with the GraphQL
+ * location of the argument (the text names no field; a client finds it from the location).
+ */
+function withoutRight(err: GraphQLError, rights: FieldRights): GraphQLError {
+  const m = /^Unknown argument "set" on field "(\w+)\.(\w+)"/.exec(err.message);
+  if (!m) return err;
+  const table = TABLE_NAMES.find((t) => m[1].startsWith(`${TABLES[t].typeName}RowMutation`));
+  if (!table || !rights[table]?.includes(m[2])) return err;
+  return new GraphQLError('Argument "set" is not defined', { nodes: err.nodes });
+}
+
 export async function startBueroSimulator(opts: BueroSimulatorOptions = {}): Promise<BueroSimulator> {
   const clock = opts.clock ?? Date.now;
   const random = opts.random ?? Math.random;
-  const db = new BueroDb({ mandant: opts.mandant, data: opts.data, clock, lsnStart: opts.lsnStart });
-  const schema = buildBueroSchema();
+  const db = new BueroDb({ mandant: opts.mandant, data: opts.data, clock, lsnStart: opts.lsnStart, rules: opts.rules });
+  const fieldRights: Record<string, FieldRights> = { ...(opts.data?.fieldRights as Record<string, FieldRights> | undefined), ...opts.fieldRights };
+  // One schema per set of field rights: büro+ offers `set` only on the fields a user may write.
+  const schemas = new Map<string, ReturnType<typeof buildBueroSchema>>();
+  const rightsOf = (login: string): FieldRights => {
+    const key = Object.keys(fieldRights).find((k) => k.toLowerCase() === login.toLowerCase());
+    return key ? fieldRights[key] : {};
+  };
+  const schemaFor = (rights: FieldRights) => {
+    const key = JSON.stringify(TABLE_NAMES.map((t) => [...(rights[t] ?? [])].sort()));
+    let schema = schemas.get(key);
+    if (!schema) schemas.set(key, (schema = buildBueroSchema(rights)));
+    return { key, schema };
+  };
   const auth = opts.auth ?? { staticToken: `buero-static-${crypto.randomBytes(12).toString('base64url')}` };
   const as = new AuthorizationServer(auth, clock, () => db.scan('tblUsers'));
   const pageToken = `buero-page-${crypto.randomBytes(18).toString('base64url')}`;
@@ -151,20 +189,22 @@ export async function startBueroSimulator(opts: BueroSimulatorOptions = {}): Pro
 
   // Parsing and validating the same polling query again and again is wasted work: cache it.
   const documents = new Map<string, { document?: DocumentNode; errors?: readonly GraphQLError[] }>();
-  const prepare = (query: string) => {
-    let entry = documents.get(query);
+  const prepare = (query: string, rights: FieldRights) => {
+    const { key, schema } = schemaFor(rights);
+    const cacheKey = `${key}\n${query}`;
+    let entry = documents.get(cacheKey);
     if (!entry) {
       try {
         const document = parse(query);
-        const errors = validate(schema, document);
+        const errors = validate(schema, document).map((e) => withoutRight(e, rights));
         entry = errors.length ? { errors } : { document };
       } catch (err) {
         entry = { errors: [err as GraphQLError] };
       }
       if (documents.size >= 500) documents.delete(documents.keys().next().value!);
-      documents.set(query, entry);
+      documents.set(cacheKey, entry);
     }
-    return entry;
+    return { ...entry, schema };
   };
 
   const sockets = new Set<net.Socket>();
@@ -213,9 +253,9 @@ export async function startBueroSimulator(opts: BueroSimulatorOptions = {}): Pro
       return finish(401, { errors: [{ message: `${bearer.error}: ${bearer.description}` }] }, {
         'WWW-Authenticate': `Bearer realm="buero", error="${bearer.error}", error_description="${bearer.description}"`,
       });
-    const prepared = prepare(payload.query);
+    const prepared = prepare(payload.query, rightsOf(bearer.login));
     if (!prepared.document) return finish(200, { errors: prepared.errors!.map((e) => e.toJSON()) });
-    const document = prepared.document;
+    const { document, schema } = prepared;
     const operation = getOperationAST(document, entry.operationName);
     if (!operation) return finish(200, { errors: [{ message: 'say which operation to run (operationName)' }] });
     for (const sel of operation.selectionSet.selections)
@@ -365,6 +405,7 @@ export async function startBueroSimulator(opts: BueroSimulatorOptions = {}): Pro
     staticToken: auth.staticToken,
     faults: faultState,
     db,
+    fieldRights,
     requestLog,
     stats: () => ({
       requests, byOperation: { ...byOperation }, tokensIssued: as.tokensIssued, refreshReuseDetected: as.refreshReuseDetected,

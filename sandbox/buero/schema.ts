@@ -270,11 +270,17 @@ function collectSets(info: GraphQLResolveInfo, rowType: GraphQLObjectType): [Fie
 /** The table behind each row type (rowNew/rowModify blocks look up their fields' specs). */
 const SPEC_OF_TYPE = new Map<GraphQLObjectType, TableSpec>();
 
-function valueFields(spec: TableSpec, withSet: boolean): GraphQLFieldConfigMap<Row, GraphQLContext> {
+/**
+ * Fields a büro+ user has no right to write, per table. büro+ offers `set` only where the user
+ * may write, so such a field has no `set` argument in that user's schema.
+ */
+export type FieldRights = Partial<Record<TableName, readonly string[]>>;
+
+function valueFields(spec: TableSpec, withSet: boolean, denied: readonly string[] = []): GraphQLFieldConfigMap<Row, GraphQLContext> {
   const out: GraphQLFieldConfigMap<Row, GraphQLContext> = {};
   for (const f of spec.fields) {
     const args: GraphQLFieldConfigArgumentMap = { as: { type: OutputFormatEnum } };
-    if (withSet && !f.readOnly) args.set = { type: SetValueInput };
+    if (withSet && !f.readOnly && !denied.includes(f.name)) args.set = { type: SetValueInput };
     out[f.name] = {
       type: f.kind === 'bigint' ? BigIntScalar : AnyScalar,
       description: f.description,
@@ -291,7 +297,8 @@ function valueFields(spec: TableSpec, withSet: boolean): GraphQLFieldConfigMap<R
   return out;
 }
 
-export function buildBueroSchema(): GraphQLSchema {
+/** The schema as one büro+ user sees it: `denied` are the fields the user may not write. */
+export function buildBueroSchema(denied: FieldRights = {}): GraphQLSchema {
   const types = new Map<TableName, TableTypes>();
   const typesOf = (t: TableName) => types.get(t)!;
 
@@ -450,11 +457,11 @@ export function buildBueroSchema(): GraphQLSchema {
     let mutationTable = queryTable;
     if (spec.writable) {
       const saved = { rowSave: { type: new GraphQLNonNull(row), description: 'The saved record (read context: links available).', resolve: (r: Row) => r } };
-      const newRow = new GraphQLObjectType<Row, GraphQLContext>({ name: `${T}RowMutationNew`, fields: () => ({ ...valueFields(spec, true), ...saved }) });
-      const modifyRow = new GraphQLObjectType<Row, GraphQLContext>({ name: `${T}RowMutationModify`, fields: () => ({ ...valueFields(spec, true), ...saved }) });
+      const newRow = new GraphQLObjectType<Row, GraphQLContext>({ name: `${T}RowMutationNew`, fields: () => ({ ...valueFields(spec, true, denied[name]), ...saved }) });
+      const modifyRow = new GraphQLObjectType<Row, GraphQLContext>({ name: `${T}RowMutationModify`, fields: () => ({ ...valueFields(spec, true, denied[name]), ...saved }) });
       const deleteRow = new GraphQLObjectType<Row, GraphQLContext>({ name: `${T}RowMutationDelete`, fields: () => valueFields(spec, false) });
       for (const t of [newRow, modifyRow, deleteRow]) SPEC_OF_TYPE.set(t, spec);
-      const writer = (ctx: GraphQLContext) => ({ actor: ctx.user.fldAnmNa as string, userNr: ctx.user.fldNr as number });
+      const writer = (ctx: GraphQLContext) => ({ actor: ctx.user.fldAnmNa as string, userNr: ctx.user.fldNr as number, api: true });
       const lockArgs: GraphQLFieldConfigArgumentMap = {
         modifyLSN: { type: BigIntScalar, description: 'Optimistic locking: only if the record still has this fldModifyLSN (else null).' },
       };

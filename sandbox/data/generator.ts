@@ -22,6 +22,8 @@ export interface BueroDataSet {
   contactPeople: Row[];
   /** The tblClient record; built from `mandant` when absent. */
   client?: Row;
+  /** Per login: the fields per table the user has no right to write (the simulator's field rights). */
+  fieldRights?: Record<string, Record<string, string[]>>;
 }
 
 export interface GenerateOptions {
@@ -33,6 +35,8 @@ export interface GenerateOptions {
   followUps?: number;
   addresses?: number;
   contactPeoplePerAddress?: [min: number, max: number];
+  /** Per user number: the fields per table (`{ tblCalendar: ['fldKurzInfo'] }`) the user may not write. */
+  fieldRights?: Record<number, Record<string, string[]>>;
 }
 
 /** The mailbox domain of generated users. */
@@ -60,7 +64,8 @@ export function generateBueroData(options: GenerateOptions): BueroDataSet {
 class Generator {
   private readonly rnd: Random;
   private readonly mandant: number;
-  private readonly counts: Required<Omit<GenerateOptions, 'seed' | 'mandant'>>;
+  private readonly counts: Required<Omit<GenerateOptions, 'seed' | 'mandant' | 'fieldRights'>>;
+  private readonly fieldRights: Record<number, Record<string, string[]>>;
   private readonly users: Row[] = [];
   private readonly calendar: Row[] = [];
   private readonly addresses: Row[] = [];
@@ -71,6 +76,7 @@ class Generator {
 
   constructor(options: GenerateOptions) {
     this.rnd = new Random(options.seed);
+    this.fieldRights = options.fieldRights ?? {};
     this.mandant = options.mandant ?? 1;
     this.counts = {
       users: options.users ?? 12,
@@ -106,7 +112,18 @@ class Generator {
       postalAddresses: this.postalAddresses,
       contactPeople: this.contactPeople,
       client,
+      ...(Object.keys(this.fieldRights).length ? { fieldRights: this.byLogin(this.fieldRights) } : {}),
     };
+  }
+
+  private byLogin(rights: Record<number, Record<string, string[]>>): Record<string, Record<string, string[]>> {
+    const out: Record<string, Record<string, string[]>> = {};
+    for (const [nr, tables] of Object.entries(rights)) {
+      const login = this.users.find((u) => u.fldNr === Number(nr))?.fldAnmNa;
+      if (typeof login !== 'string') throw new Error(`fieldRights: there is no user ${nr}`);
+      out[login] = tables;
+    }
+    return out;
   }
 
   // ---- users ----

@@ -121,6 +121,8 @@ describe('buero-connection node (Node-RED admin routes, büro+ simulator over HT
     assert.deepEqual(byEntity.calendar.missing.map((m: Msg) => m.field), ['fldBetreff']);
     assert.equal(byEntity.calendar.type, 'CalendarEntry');
     for (const e of ['addresses', 'postalAddresses', 'contactPeople']) assert.deepEqual(byEntity[e].missing, [], e);
+    // The way back: the user may write every calendar field it writes (the dialog lists any it may not).
+    assert.deepEqual([byEntity.calendar.writeBack.notWritable, byEntity.calendar.writeBack.index.offered], [[], true]);
     const defaults = await helper.request().get('/buero-connection/field-defaults').expect(200);
     assert.deepEqual(defaults.body, DEFAULT_FIELDS);
   });

@@ -194,4 +194,89 @@ describe('sandbox büro+ simulator: mutations', function () {
     assert.equal(ops['tblCalendar.conRead'], 1);
     now += 1000;
   });
+
+  it('rowSave reads the saved row back after the business rules: a subject written with blanks around is saved trimmed', async function () {
+    const d = await ok(`mutation { tblCalendar { rowNew { fldKurzInfo(set: { string: "  Übergabe Müller  " }) fldBeginn(set: { string: "2026-05-04T10:00:00" })
+      rowSave { fldID fldModifyLSN fldKurzInfo } } } }`);
+    const saved = d.tblCalendar.rowNew.rowSave;
+    assert.equal(saved.fldKurzInfo, 'Übergabe Müller');
+    assert.equal(sim.db.get('tblCalendar', saved.fldID)!.fldKurzInfo, 'Übergabe Müller');
+    const m = await ok(`mutation { tblCalendar { rowModify(kf1ID: { int: ${saved.fldID} }) { fldKurzInfo(set: { string: "Neu " }) rowSave { fldKurzInfo fldModifyLSN } } } }`);
+    assert.equal(m.tblCalendar.rowModify.rowSave.fldKurzInfo, 'Neu');
+    assert.ok(BigInt(m.tblCalendar.rowModify.rowSave.fldModifyLSN) > BigInt(saved.fldModifyLSN));
+  });
+
+  it('a subject longer than büro+ takes through the API (80 characters by default, a simulator option) is refused naming table and field; rows with older long subjects can still change other fields', async function () {
+    const long = 'Ä'.repeat(81);
+    const r = await q(`mutation { tblCalendar { rowModify(kf1ID: { int: 2 }) { fldKurzInfo(set: { string: "${long}" }) rowSave { fldID } } } }`);
+    assert.equal(r.body.data, null);
+    assert.match(r.body.errors![0].message, /^tblCalendar 2: fldKurzInfo: .*has 81 characters; büro\+ takes at most 80/);
+    assert.equal(r.body.errors![0].extensions!.field, 'fldKurzInfo');
+    assert.notEqual(sim.db.get('tblCalendar', 2)!.fldKurzInfo, long);
+    await ok(`mutation { tblCalendar { rowModify(kf1ID: { int: 2 }) { fldKurzInfo(set: { string: "${'Ä'.repeat(80)}" }) } } }`);
+    sim.db.rules.subjectMaxLength = 5;
+    const r6 = await q('mutation { tblCalendar { rowModify(kf1ID: { int: 3 }) { fldKurzInfo(set: { string: "sechs!" }) } } }');
+    assert.match(r6.body.errors![0].message, /fldKurzInfo: .*has 6 characters; büro\+ takes at most 5/);
+    await ok('mutation { tblCalendar { rowModify(kf1ID: { int: 2 }) { fldOrt(set: { string: "Raum 1" }) fldID } } }'); // the 80-character subject stays: only a written subject is checked
+    // In-process writes stand for entries made in büro+ itself: any text, as the sync must survive it.
+    const own = sim.db.insert('tblCalendar', { fldBeginn: '2026-05-04T10:00:00', fldKurzInfo: '  lang und mit Leerzeichen  ' });
+    assert.equal(own.fldKurzInfo, '  lang und mit Leerzeichen  ');
+  });
+
+  it('field rights per user: a field the user may not write has no set argument, and büro+ answers "Argument "set" is not defined" with its location', async function () {
+    const login = sim.db.get('tblUsers', 1)!.fldAnmNa as string;
+    sim.fieldRights[login] = { tblCalendar: ['fldKurzInfo', 'fldOrt'] };
+    const text = 'mutation { tblCalendar { rowModify(kf1ID: { int: 3 }) {\n  fldBeginn(set: { string: "2026-05-04T10:00:00" })\n  fldOrt(set: { string: "Raum 2" })\n} } }';
+    const r = await q(text);
+    assert.equal(r.body.data, undefined);
+    assert.equal(r.body.errors!.length, 1);
+    assert.equal(r.body.errors![0].message, 'Argument "set" is not defined');
+    assert.deepEqual((r.body.errors![0] as any).locations, [{ line: 3, column: 10 }]);
+    // Reading the field is still allowed; rowNew is refused the same way.
+    await ok('{ tblCalendar { rowRead(kf1ID: { int: 3 }) { fldKurzInfo fldOrt } } }');
+    const n = await q('mutation { tblCalendar { rowNew { fldBeginn(set: { string: "2026-05-04T10:00:00" }) fldKurzInfo(set: { string: "x" }) } } }');
+    assert.equal(n.body.errors![0].message, 'Argument "set" is not defined');
+    // Introspection shows the user's own schema: no set on the denied fields.
+    const t = await ok('{ __type(name: "CalendarEntryRowMutationModify") { fields { name args { name } } } }');
+    const setOf = (name: string) => t.__type.fields.find((f: any) => f.name === name).args.some((a: any) => a.name === 'set');
+    assert.deepEqual([setOf('fldKurzInfo'), setOf('fldOrt'), setOf('fldBeginn')], [false, false, true]);
+    // The right granted: the next request may write.
+    delete sim.fieldRights[login];
+    await ok(text);
+    assert.equal(sim.db.get('tblCalendar', 3)!.fldOrt, 'Raum 2');
+  });
+
+  it('field rights come from the simulator options or the data generator (per user number)', async function () {
+    const data = generateBueroData({ seed: 3, users: 3, appointments: 2, tasks: 0, followUps: 0, addresses: 0, fieldRights: { 1: { tblCalendar: ['fldErledigt'] } } });
+    const login = data.users[0].fldAnmNa as string;
+    assert.deepEqual(data.fieldRights, { [login]: { tblCalendar: ['fldErledigt'] } });
+    const other = await startBueroSimulator({ data, auth: { staticToken: 'T' }, fieldRights: { nobody: { tblCalendar: ['fldOrt'] } } });
+    try {
+      const r = await graphql<any>(other.url, 'T', 'mutation { tblCalendar { rowModify(kf1ID: { int: 1 }) { fldErledigt(set: { boolean: true }) } } }');
+      assert.equal(r.body.errors![0].message, 'Argument "set" is not defined');
+      const fine = await graphql<any>(other.url, 'T', 'mutation { tblCalendar { rowModify(kf1ID: { int: 1 }) { fldOrt(set: { string: "x" }) fldID } } }');
+      assert.equal(fine.body.errors, undefined);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('optimistic locking: rowModify and rowDelete with the current modifyLSN write; with an older one they return null and change nothing', async function () {
+    const row = sim.db.get('tblCalendar', 5)!;
+    const lsn = String(row.fldModifyLSN);
+    const m = await ok(`mutation { tblCalendar { rowModify(exactMatch: { byID: { kf1ID: { int: 5 } } }, modifyLSN: "${lsn}") { fldOrt(set: { string: "A" }) rowSave { fldModifyLSN fldOrt } } } }`);
+    const newLsn = m.tblCalendar.rowModify.rowSave.fldModifyLSN;
+    assert.equal(m.tblCalendar.rowModify.rowSave.fldOrt, 'A');
+    const stale = await ok(`mutation { tblCalendar { rowModify(exactMatch: { byID: { kf1ID: { int: 5 } } }, modifyLSN: "${lsn}") { fldOrt(set: { string: "B" }) rowSave { fldOrt } } } }`);
+    assert.equal(stale.tblCalendar.rowModify, null);
+    assert.equal(sim.db.get('tblCalendar', 5)!.fldOrt, 'A');
+    const staleDelete = await ok(`mutation { tblCalendar { rowDelete(exactMatch: { byID: { kf1ID: { int: 5 } } }, modifyLSN: "${lsn}") { fldID } } }`);
+    assert.equal(staleDelete.tblCalendar.rowDelete, null);
+    assert.ok(sim.db.get('tblCalendar', 5));
+    const del = await ok(`mutation { tblCalendar { rowDelete(exactMatch: { byID: { kf1ID: { int: 5 } } }, modifyLSN: "${newLsn}") { fldID } } }`);
+    assert.equal(del.tblCalendar.rowDelete.fldID, 5);
+    assert.equal(sim.db.get('tblCalendar', 5), undefined);
+    const again = await ok('mutation { tblCalendar { rowDelete(exactMatch: { byID: { kf1ID: { int: 5 } } }) { fldID } } }');
+    assert.equal(again.tblCalendar.rowDelete, null, 'a missing record: null');
+  });
 });
