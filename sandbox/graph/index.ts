@@ -1,6 +1,7 @@
 /**
- * Microsoft Graph simulator: the subset of Graph v1.0 the writer uses — calendar events (with
- * instances of series), contacts and contact folders, Microsoft To Do lists and tasks, JSON
+ * Microsoft Graph simulator: the subset of Graph v1.0 the writer and the change reader use —
+ * calendar events (with instances of series), calendarView and To Do delta queries (delta.ts),
+ * contacts and contact folders, Microsoft To Do lists and tasks, JSON
  * $batch (at most 20 requests), $filter on singleValueExtendedProperties, $expand, paging with
  * @odata.nextLink, Graph's error bodies `{ error: { code, message } }`, 429 with Retry-After,
  * Exchange Online's 4 concurrent requests per mailbox, and app-only tokens from the AAD
@@ -101,6 +102,8 @@ export interface GraphSimulator {
   resetStats(): void;
   /** Graph's id of a stored item (EWS and Graph ids differ, as in Exchange Online). */
   graphIdOf(item: StoredItem): string;
+  /** Every delta link and next link handed out so far is answered 410 SyncStateNotFound from now on. */
+  expireDeltaTokens(): void;
   close(): Promise<void>;
 }
 
@@ -117,6 +120,7 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions): Promise<
     requests: 0, batchedRequests: 0, batches: 0, byRoute: {}, throttled: 0, concurrencyExceeded: 0, unavailable: 0, rejectedAuth: 0, maxInFlightPerMailbox: 0,
   });
   let counters = empty();
+  let deltaEpoch = 0;
 
   const sim: GraphSimulator = {
     url: '', httpsUrl: '', caPem: pki.caPem, caFile: pki.caFile, store,
@@ -124,6 +128,7 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions): Promise<
     stats: () => structuredClone(counters),
     resetStats: () => { counters = empty(); },
     graphIdOf: (item) => toGraphId(item.itemId),
+    expireDeltaTokens: () => { deltaEpoch++; },
     close: async () => undefined,
   };
 
@@ -145,6 +150,7 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions): Promise<
       return undefined;
     },
     count: (route) => { counters.byRoute[route] = (counters.byRoute[route] ?? 0) + 1; },
+    deltaEpoch: () => deltaEpoch,
   };
 
   // ---- HTTP ----------------------------------------------------------------------------------
