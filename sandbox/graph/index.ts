@@ -99,6 +99,9 @@ export interface GraphSimulator {
   store: MailboxStore;
   faults: GraphFaults;
   stats(): GraphStats;
+  /** Every HTTP request as it came in (a $batch once): when, what, and the status it got. */
+  requestLog: { receivedAt: number; method: string; path: string; status: number }[];
+  /** Clears the counters and the request log (not the mailboxes). */
   resetStats(): void;
   /** Graph's id of a stored item (EWS and Graph ids differ, as in Exchange Online). */
   graphIdOf(item: StoredItem): string;
@@ -126,7 +129,11 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions): Promise<
     url: '', httpsUrl: '', caPem: pki.caPem, caFile: pki.caFile, store,
     faults: { ...DEFAULT_GRAPH_FAULTS, ...opts.faults },
     stats: () => structuredClone(counters),
-    resetStats: () => { counters = empty(); },
+    requestLog: [],
+    resetStats: () => {
+      counters = empty();
+      sim.requestLog.length = 0;
+    },
     graphIdOf: (item) => toGraphId(item.itemId),
     expireDeltaTokens: () => { deltaEpoch++; },
     close: async () => undefined,
@@ -239,8 +246,14 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions): Promise<
         send(graphError(404, 'BadRequest', 'Invalid version.'));
         return;
       }
-      handle(req, Buffer.concat(chunks).toString('utf8')).then(send, (err: unknown) => {
-        send(graphError(500, 'generalException', `Simulator error: ${String(err)}`));
+      const entry = { receivedAt: clock(), method: req.method ?? 'GET', path: (req.url ?? '').split('?')[0]!.replace(/^\/v1\.0/, ''), status: 0 };
+      sim.requestLog.push(entry);
+      const answer = (reply: Reply) => {
+        entry.status = reply.status;
+        send(reply);
+      };
+      handle(req, Buffer.concat(chunks).toString('utf8')).then(answer, (err: unknown) => {
+        answer(graphError(500, 'generalException', `Simulator error: ${String(err)}`));
       });
     });
   };
