@@ -111,11 +111,15 @@ for (const name of ['ews', 'graph'] as TransportName[]) {
         ['Bonn', '2026-03-30T10:00:00+02:00', '2026-03-30T11:00:00+02:00']);
     });
 
-    it('an invitation someone else sent: isOrganizer false', async function () {
+    it('an invitation someone else sent: isOrganizer false; texts with XML characters read back as typed', async function () {
       const cursor = (await read(w.reader, ANNA, 'appointment')).cursor;
       w.outlook.receiveInvitation(ANNA, 'chefin@kunde.example', { subject: 'Jahresgespräch', start: '2026-04-14T12:00:00Z', end: '2026-04-14T13:00:00Z' });
-      const c = bySubject((await read(w.reader, ANNA, 'appointment', cursor)).changes, 'Jahresgespräch');
+      w.outlook.createAppointment(ANNA, { subject: 'R&D <Planung> "Q2"', location: "Raum 'A' & B", start: '2026-04-15T12:00:00Z', end: '2026-04-15T13:00:00Z' });
+      const changes = (await read(w.reader, ANNA, 'appointment', cursor)).changes;
+      const c = bySubject(changes, 'Jahresgespräch');
       assert.deepEqual([c.op, c.isOrganizer, c.key], ['created', false, undefined]);
+      assert.equal((bySubject(changes, 'R&D <Planung> "Q2"').item as Appointment).location, "Raum 'A' & B");
+      assert.equal(bySubject(changes, 'R&D <Planung> "Q2"').isOrganizer, true);
     });
 
     it('a series with an occurrence deleted and one moved in Outlook: one change of the master, with both dates', async function () {

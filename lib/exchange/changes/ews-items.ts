@@ -2,7 +2,7 @@ import * as ews from 'ews-javascript-api';
 import type { Appointment, Recurrence, Task, Weekday } from '../model';
 import { keyOf } from '../ews/find';
 import { keyPropertyDefinition } from '../ews/items';
-import { allDaySpan, dateOf, ianaZoneOf, instantText, mondayFirst, normalRecurrence, weekdayName } from './neutral';
+import { allDaySpan, dateOf, ianaZoneOf, instantText, mondayFirst, normalRecurrence, weekdayName, type ReadItem } from './neutral';
 import { addDays } from '../../time';
 
 /**
@@ -26,14 +26,6 @@ export const TASK_PROPERTIES = new ews.PropertySet(ews.BasePropertySet.IdOnly, [
   ews.ItemSchema.IsReminderSet, ews.ItemSchema.ReminderDueBy, ews.TaskSchema.StartDate, ews.TaskSchema.DueDate,
   ews.TaskSchema.Status, ews.TaskSchema.PercentComplete, keyPropertyDefinition,
 ]);
-
-export interface ReadItem {
-  item: Appointment | Task;
-  key?: string;
-  isOrganizer?: boolean;
-  createdAt?: string;
-  modifiedOccurrences?: string[];
-}
 
 const ms = (d: ews.DateTime | null | undefined): number | undefined => (d ? d.TotalMilliSeconds : undefined);
 

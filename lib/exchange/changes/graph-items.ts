@@ -2,8 +2,7 @@ import type { Appointment, Recurrence, Task, Weekday } from '../model';
 import { KEY_PROPERTY_ID, LINKED_APPLICATION } from '../graph/items';
 import { occurrenceDates } from '../occurrences';
 import { addDays, zonedToInstant } from '../../time';
-import { allDaySpan, dateOf, ianaZoneOf, instantText, normalRecurrence } from './neutral';
-import type { ReadItem } from './ews-items';
+import { allDaySpan, dateOf, ianaZoneOf, instantText, normalRecurrence, type ReadItem } from './neutral';
 
 /**
  * Microsoft Graph JSON (event, todoTask) → the neutral model, for the way back. Graph answers

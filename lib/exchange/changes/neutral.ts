@@ -1,5 +1,5 @@
 import { TimeZoneMappingData } from 'ews-javascript-api/js/tzmapping';
-import type { Recurrence, Weekday } from '../model';
+import type { Appointment, Recurrence, Task, Weekday } from '../model';
 import { dateInZone, formatInstant, isTimeZone, startOfDay } from '../../time';
 
 /**
@@ -7,6 +7,15 @@ import { dateInZone, formatInstant, isTimeZone, startOfDay } from '../../time';
  * zones, instants, and series in the shape lane 1's mapper gives them, so an item the product
  * wrote and nobody touched reads back with the same field hashes (no echo).
  */
+
+/** An item as a reader took it from Exchange, before it becomes a change. */
+export interface ReadItem {
+  item: Appointment | Task;
+  key?: string;
+  isOrganizer?: boolean;
+  createdAt?: string;
+  modifiedOccurrences?: string[];
+}
 
 /**
  * The IANA zone of an Exchange zone (a Windows id such as `W. Europe Standard Time`, or an
