@@ -17,7 +17,7 @@ export const APPOINTMENT_PROPERTIES = new ews.PropertySet(ews.BasePropertySet.Id
   ews.ItemSchema.Subject, ews.ItemSchema.DateTimeCreated, ews.ItemSchema.Categories, ews.ItemSchema.IsReminderSet,
   ews.ItemSchema.ReminderMinutesBeforeStart, ews.AppointmentSchema.Start, ews.AppointmentSchema.End,
   ews.AppointmentSchema.StartTimeZone, ews.AppointmentSchema.IsAllDayEvent, ews.AppointmentSchema.Location,
-  ews.AppointmentSchema.AppointmentType, ews.AppointmentSchema.MyResponseType, ews.AppointmentSchema.Recurrence,
+  ews.AppointmentSchema.AppointmentType, ews.AppointmentSchema.IsMeeting, ews.AppointmentSchema.MyResponseType, ews.AppointmentSchema.Recurrence,
   ews.AppointmentSchema.DeletedOccurrences, ews.AppointmentSchema.ModifiedOccurrences, keyPropertyDefinition,
 ]);
 
@@ -64,8 +64,9 @@ export function toNeutralAppointment(a: ews.Appointment, zone: string): ReadItem
     categories: categories(a),
   };
   const out: ReadItem = { item, key: keyOf(a), createdAt: createdAt(a) };
+  // An appointment without attendees is the mailbox's own; of a meeting, only the organizer's copy is.
   const response = get(() => a.MyResponseType);
-  out.isOrganizer = response === undefined || response === ews.MeetingResponseType.Organizer;
+  out.isOrganizer = get(() => a.IsMeeting) !== true || response === undefined || response === ews.MeetingResponseType.Organizer;
   const recurrence = get(() => a.Recurrence);
   if (recurrence) {
     item.recurrence = toNeutralRecurrence(recurrence, a, itemZone);
