@@ -47,6 +47,13 @@ export type ItemResult =
     }
   | { ok: false; error: ExchangeError };
 
+/** An item made in Outlook that becomes the copy of a büro+ entry: the key to stamp on it. */
+export interface AdoptRequest {
+  /** The item's id (either transport's spelling). */
+  itemId: string;
+  key: string;
+}
+
 export type DeleteResult = { ok: true } | { ok: false; error: ExchangeError };
 
 /** Found by the key in the item's extended property; `ref: null` when there is none. */
@@ -74,6 +81,14 @@ export interface Transport {
   findByKey(mailbox: string, kind: ItemKind, keys: string[], foreign?: (ForeignId | undefined)[]): Promise<FindResult[]>;
   /** Re-reads the current ChangeKey / etag of items (after a conflict). */
   refresh(mailbox: string, kind: ItemKind, refs: ItemRef[]): Promise<ItemResult[]>;
+  /**
+   * Stamps the writer key on items made in Outlook (the way back made their büro+ entries), so
+   * findByKey finds them and each stays the same item from then on: the extended property
+   * (EWS; Graph events and contacts), a linkedResource (Graph To Do tasks, as lane 1 writes
+   * them). Only the key is written, whatever the user changed meanwhile (no ChangeKey check).
+   * Returns the item's new ChangeKey / etag.
+   */
+  adopt(mailbox: string, kind: ItemKind, requests: AdoptRequest[]): Promise<ItemResult[]>;
   /** Lets in-flight requests finish; no new ones after. */
   close?(): Promise<void>;
 }

@@ -39,6 +39,8 @@ export class IdMap {
   private readonly putStmt;
   private readonly delStmt;
   private readonly countStmt;
+  private readonly byItemStmt;
+  private readonly countKindStmt;
 
   constructor(private readonly db: StateDb) {
     // Table exchange_id_map: lib/state/schema.ts.
@@ -51,6 +53,9 @@ export class IdMap {
         field_hashes = excluded.field_hashes, version = excluded.version, updated_at = excluded.updated_at`);
     this.delStmt = db.prepare('DELETE FROM exchange_id_map WHERE mailbox = ? AND key = ?');
     this.countStmt = db.prepare('SELECT COUNT(*) AS n FROM exchange_id_map');
+    // Index exchange_id_map_item (mailbox, item_id): the way back knows an item by its id only.
+    this.byItemStmt = db.prepare('SELECT * FROM exchange_id_map WHERE mailbox = ? AND item_id = ?');
+    this.countKindStmt = db.prepare('SELECT COUNT(*) AS n FROM exchange_id_map WHERE mailbox = ? AND kind = ?');
   }
 
   get(mailbox: string, key: string): IdMapEntry | undefined {
@@ -79,6 +84,25 @@ export class IdMap {
 
   size(): number {
     return (this.countStmt.get() as { n: number }).n;
+  }
+
+  /**
+   * The entry of the item with one of these ids in the mailbox. An id is stored in the
+   * spelling of the transport that wrote it, so the caller names it per transport
+   * (lib/exchange/changes `entryOfItem` does, from lib/exchange/item-ids.ts).
+   */
+  findByItem(mailbox: string, ids: readonly { transport: string; itemId: string }[]): IdMapEntry | undefined {
+    for (const id of ids) {
+      const rows = this.byItemStmt.all(normalise(mailbox), id.itemId) as Row[];
+      const row = rows.find((r) => r.transport === id.transport);
+      if (row) return fromRow(row);
+    }
+    return undefined;
+  }
+
+  /** How many items of a kind the mailbox holds for büro+ (the deletion guard's base). */
+  count(mailbox: string, kind: string): number {
+    return (this.countKindStmt.get(normalise(mailbox), kind) as { n: number }).n;
   }
 }
 

@@ -4,7 +4,8 @@ import type { StateDb } from './db';
 
 /**
  * The state file's schema, in one place: every table of every module (id map, write queue,
- * pending creates in Exchange and in büro+, change cursor, büro+ tokens) and the ordered migrations that build them.
+ * pending creates in Exchange and in büro+, change cursor, büro+ tokens, Exchange change cursors)
+ * and the ordered migrations that build them.
  * `PRAGMA user_version` records how many migrations a file has had; opening a file runs the
  * ones it lacks, so an older file is upgraded in place. A file of a newer version than this
  * code knows is refused: its tables may mean something this code would misread.
@@ -123,6 +124,28 @@ export const MIGRATIONS: readonly Migration[] = [
         since INTEGER NOT NULL,
         record_id INTEGER,
         PRIMARY KEY (mailbox, item_id)
+      );
+    `),
+  },
+  {
+    version: 3,
+    description: 'the way back from Exchange: the id map found by item id, the Exchange change cursors',
+    // exchange_cursor: per mailbox and folder, where the way back stands in Exchange (an EWS
+    // SyncState or a Graph delta link, opaque to all but lib/exchange/changes), the Graph
+    // calendar window it covers, and since when the way back runs for the mailbox (items made
+    // before are never taken back).
+    up: (db) => db.exec(`
+      CREATE INDEX IF NOT EXISTS exchange_id_map_item ON exchange_id_map (mailbox, item_id);
+      CREATE TABLE IF NOT EXISTS exchange_cursor (
+        mailbox TEXT NOT NULL,
+        folder TEXT NOT NULL,
+        transport TEXT NOT NULL,
+        cursor TEXT NOT NULL,
+        window_start TEXT,
+        window_end TEXT,
+        baseline_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (mailbox, folder)
       );
     `),
   },

@@ -112,6 +112,8 @@ export interface EwsSimulator {
   resetStats(): void;
   /** Closes idle keep-alive connections, as IIS does after its idle timeout (NTLM must log on again). */
   closeIdleConnections(): void;
+  /** Every SyncState handed out so far is refused from now on (ErrorInvalidSyncStateData), as after a mailbox move. */
+  expireSyncStates(): void;
   close(): Promise<void>;
 }
 
@@ -139,6 +141,7 @@ export async function startEwsSimulator(opts: EwsSimulatorOptions = {}): Promise
     requestsByMailbox: {}, exceededConnectionCount: 0, http503: 0, droppedConnections: 0,
   });
   let counters = emptyStats();
+  let syncEpoch = 0;
 
   const sim: EwsSimulator = {
     url: '', httpsUrl: '', caPem: pki.caPem, caFile: pki.caFile, inspectUrl: '', store,
@@ -151,6 +154,7 @@ export async function startEwsSimulator(opts: EwsSimulatorOptions = {}): Promise
       sim.requestLog.length = 0;
     },
     closeIdleConnections: () => undefined,
+    expireSyncStates: () => { syncEpoch++; },
     close: async () => undefined,
   };
 
@@ -261,7 +265,7 @@ export async function startEwsSimulator(opts: EwsSimulatorOptions = {}): Promise
       const zoneId = child(header('TimeZoneContext'), 'TimeZoneDefinition')?.attrs.Id ?? 'UTC';
       const zone = ianaZone(zoneId) ?? 'UTC';
       const result = runOperation(request, {
-        store, schema, mailbox, impersonating: !!impersonation, zone, zoneId, clock,
+        store, schema, mailbox, impersonating: !!impersonation, zone, zoneId, clock, syncEpoch,
         itemFault: () => (f.serverBusyAs === 'item' && chance(f.serverBusyRate) ? busy() : undefined),
       });
       if (f.perItemLatencyMs > 0) await sleep(f.perItemLatencyMs * result.items);

@@ -361,7 +361,11 @@ export function applyChange(kind: ItemKind, item: { fields: Record<string, unkno
     }
   }
   item.fields[given.name] = normalise(kind, given.name, given, ctx);
-  if (given.name === 'Recurrence') delete item.fields.DeletedOccurrences; // a new pattern drops the exceptions
+  if (given.name === 'Recurrence') {
+    // A new pattern drops the exceptions.
+    delete item.fields.DeletedOccurrences;
+    delete item.fields.ModifiedOccurrences;
+  }
 }
 
 // ---- occurrences ------------------------------------------------------------------------------
@@ -377,14 +381,35 @@ export function deletedStarts(fields: Record<string, unknown>): Set<number> {
   return new Set(asArray(d?.DeletedOccurrence as { Start: string }[] | undefined).map((x) => Date.parse(x.Start)));
 }
 
-/** All occurrences of a recurring master (deleted ones included, flagged), up to `until`. */
-export function seriesOf(item: StoredItem, options: { until?: number; limit?: number } = {}): (Occurrence & { deleted: boolean })[] {
+/** A stored exception (OccurrenceInfoType): an occurrence moved in Outlook. */
+export interface StoredOccurrenceInfo {
+  ItemId: { $: { Id: string; ChangeKey?: string } };
+  Start: string;
+  End: string;
+  OriginalStart: string;
+}
+
+export function modifiedOccurrences(fields: Record<string, unknown>): StoredOccurrenceInfo[] {
+  const m = fields.ModifiedOccurrences as { Occurrence?: StoredOccurrenceInfo | StoredOccurrenceInfo[] } | undefined;
+  return asArray(m?.Occurrence);
+}
+
+/**
+ * All occurrences of a recurring master (deleted ones included, flagged), up to `until`.
+ * `start`/`end` are the pattern's (the original start names the occurrence); an occurrence
+ * moved in Outlook (an exception) carries its times in `moved`.
+ */
+export function seriesOf(item: StoredItem, options: { until?: number; limit?: number } = {}): (Occurrence & { deleted: boolean; moved?: { start: number; end: number } })[] {
   const spec = parseRecurrence(item.fields.Recurrence);
   const start = parseEwsDateTime(textOf(item.fields.Start) ?? '');
   const end = parseEwsDateTime(textOf(item.fields.End) ?? '');
   if (!spec || start === undefined || end === undefined) return [];
   const deleted = deletedStarts(item.fields);
-  return [...occurrences(spec, start, end, itemZone(item.fields), options)].map((o) => ({ ...o, deleted: deleted.has(o.start) }));
+  const moved = new Map(modifiedOccurrences(item.fields).map((m) => [Date.parse(m.OriginalStart), { start: Date.parse(m.Start), end: Date.parse(m.End) }]));
+  return [...occurrences(spec, start, end, itemZone(item.fields), options)].map((o) => {
+    const m = moved.get(o.start);
+    return m ? { ...o, deleted: deleted.has(o.start), moved: m } : { ...o, deleted: deleted.has(o.start) };
+  });
 }
 
 const OCCURRENCE_MAGIC = 'OCC1';
@@ -483,9 +508,9 @@ export function itemView(store: MailboxStore, item: StoredItem, occ?: Occurrence
     });
     if (recurring && !occ) {
       const series = seriesOf(item, { limit: 5000 }).filter((o) => !o.deleted);
-      const info = (o: Occurrence) => ({
+      const info = (o: Occurrence & { moved?: { start: number; end: number } }) => ({
         ItemId: { $: { Id: occurrenceId(item.itemId, o.start), ChangeKey: item.changeKey } },
-        Start: formatUtc(o.start), End: formatUtc(o.end), OriginalStart: formatUtc(o.start),
+        Start: formatUtc(o.moved?.start ?? o.start), End: formatUtc(o.moved?.end ?? o.end), OriginalStart: formatUtc(o.start),
       });
       if (series.length) v.FirstOccurrence = info(series[0]!);
       const spec = parseRecurrence(f.Recurrence);
@@ -508,9 +533,11 @@ export function itemView(store: MailboxStore, item: StoredItem, occ?: Occurrence
     v.StatusDescription = ({ NotStarted: 'Not Started', InProgress: 'In Progress', Completed: 'Completed', WaitingOnOthers: 'Waiting on someone else', Deferred: 'Deferred' } as Record<string, string>)[textOf(v.Status) ?? ''] ?? '';
   }
   if (occ) {
-    v.Start = formatUtc(occ.start);
-    v.End = formatUtc(occ.end);
+    const moved = (occ as { moved?: { start: number; end: number } }).moved;
+    v.Start = formatUtc(moved?.start ?? occ.start);
+    v.End = formatUtc(moved?.end ?? occ.end);
     v.OriginalStart = formatUtc(occ.start);
+    if (moved) v.CalendarItemType = 'Exception';
     for (const k of ['Recurrence', 'FirstOccurrence', 'LastOccurrence', 'ModifiedOccurrences', 'DeletedOccurrences']) delete v[k];
   }
   return v;

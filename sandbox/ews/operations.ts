@@ -10,10 +10,11 @@ import {
   DEFAULT_FOLDER, ELEMENT_KIND, ItemInputError, ItemSchemas, KIND_ELEMENT, NOT_IN_FIND, Shape, WriteContext,
   applyChange, fieldOfUri, itemView, parseOccurrenceId, readNewItem, readShape, seriesOf, settle, textOf, writeItem,
 } from './items';
+import { deleteOccurrence } from './exceptions';
 import { Occurrence } from './recurrence';
 import { RestrictionError, Subject, matches, sortBy } from './restriction';
 import { EwsError, errorMessage, operationResponse, successMessage } from './soap';
-import { formatUtc, parseEwsDateTime } from './timezones';
+import { parseEwsDateTime } from './timezones';
 import { XElem, child, childText, children, el, esc } from './xml';
 
 export interface OperationContext {
@@ -30,6 +31,8 @@ export interface OperationContext {
   /** Injected per-item ErrorServerBusy (faults.serverBusyAs = 'item'), or undefined. */
   itemFault(): EwsError | undefined;
   clock(): number;
+  /** The generation of SyncStates: states of an older one are refused (ErrorInvalidSyncStateData). */
+  syncEpoch?: number;
 }
 
 export interface OperationResult {
@@ -224,12 +227,7 @@ function deleteItem(req: XElem, ctx: OperationContext): OperationResult {
     if (item.kind === 'task' && req.attrs.AffectedTaskOccurrences === undefined) return fail('ErrorAffectedTaskOccurrencesRequired');
     if (occurrence) {
       // Deleting one occurrence records it in the master's DeletedOccurrences.
-      ctx.store.updateItem(item, (i) => {
-        const list = ([] as { Start: string }[]).concat(((i.fields.DeletedOccurrences as { DeletedOccurrence?: { Start: string }[] }) ?? {}).DeletedOccurrence ?? []);
-        list.push({ Start: formatUtc(occurrence.start) });
-        list.sort((a, b) => Date.parse(a.Start) - Date.parse(b.Start));
-        i.fields.DeletedOccurrences = { DeletedOccurrence: list };
-      });
+      deleteOccurrence(ctx.store, item, occurrence.start);
       return '';
     }
     if (req.attrs.DeleteType === 'MoveToDeletedItems') {
@@ -299,7 +297,7 @@ function findItem(req: XElem, ctx: OperationContext): OperationResult {
         rows = rows.flatMap(({ item }): { item: StoredItem; occ?: Occurrence }[] => {
           if (item.kind !== 'appointment') return [];
           if (item.fields.Recurrence !== undefined) {
-            return seriesOf(item, { until: to }).filter((o) => !o.deleted && o.start < to && o.end > from).map((occ) => ({ item, occ }));
+            return seriesOf(item, { until: to }).filter((o) => !o.deleted && (o.moved ?? o).start < to && (o.moved ?? o).end > from).map((occ) => ({ item, occ }));
           }
           const s = parseEwsDateTime(textOf(item.fields.Start) ?? '') ?? 0;
           const e = parseEwsDateTime(textOf(item.fields.End) ?? '') ?? s;
@@ -427,14 +425,14 @@ function createFolder(req: XElem, ctx: OperationContext): OperationResult {
 
 // ---- SyncFolderItems -----------------------------------------------------------------------
 
-function syncState(folderId: string, seq: number): string {
-  return Buffer.from(JSON.stringify({ v: 1, f: folderId, s: seq })).toString('base64');
+function syncState(folderId: string, seq: number, epoch: number): string {
+  return Buffer.from(JSON.stringify({ v: 1, f: folderId, s: seq, e: epoch })).toString('base64');
 }
-function readSyncState(state: string | undefined, folderId: string): number {
+function readSyncState(state: string | undefined, folderId: string, epoch: number): number {
   if (!state) return 0;
   try {
-    const s = JSON.parse(Buffer.from(state, 'base64').toString('utf8')) as { v: number; f: string; s: number };
-    if (s.v === 1 && s.f === folderId && Number.isInteger(s.s) && s.s >= 0) return s.s;
+    const s = JSON.parse(Buffer.from(state, 'base64').toString('utf8')) as { v: number; f: string; s: number; e?: number };
+    if (s.v === 1 && s.f === folderId && Number.isInteger(s.s) && s.s >= 0 && (s.e ?? 0) === epoch) return s.s;
   } catch {
     // fall through
   }
@@ -445,7 +443,7 @@ function syncFolderItems(req: XElem, ctx: OperationContext): OperationResult {
   let touched = 0;
   const message = perItem('SyncFolderItems', ctx, '', () => {
     const folder = resolveFolder(ctx, child(req, 'SyncFolderId')?.children[0]);
-    const since = readSyncState(childText(req, 'SyncState'), folder.folderId);
+    const since = readSyncState(childText(req, 'SyncState'), folder.folderId, ctx.syncEpoch ?? 0);
     const max = Number(childText(req, 'MaxChangesReturned') ?? 512);
     const ignore = new Set(children(child(req, 'Ignore'), 'ItemId').map((i) => i.attrs.Id));
     const shape = readShape(child(req, 'ItemShape'), true);
@@ -479,7 +477,7 @@ function syncFolderItems(req: XElem, ctx: OperationContext): OperationResult {
     }
     if (complete) lastSeq = Math.max(lastSeq, ctx.store.currentSeq(folder.mailbox));
     touched = count;
-    return el('m:SyncState', null, syncState(folder.folderId, lastSeq))
+    return el('m:SyncState', null, syncState(folder.folderId, lastSeq, ctx.syncEpoch ?? 0))
       + el('m:IncludesLastItemInRange', null, String(complete))
       + el('m:Changes', null, out);
   });

@@ -129,6 +129,16 @@ const duration = (minutes: number) => {
  * as ews-javascript-api refuse a definition without them. Inner XML of the element.
  */
 export function timeZoneDefinitionXml(windowsId: string, zone: string, year = new Date().getUTCFullYear()): string {
+  // Finding a year's changes takes thousands of Intl calls: once per zone and year.
+  const cacheKey = `${windowsId}|${zone}|${year}`;
+  let xml = definitions.get(cacheKey);
+  if (xml === undefined) definitions.set(cacheKey, (xml = buildDefinition(windowsId, zone, year)));
+  return xml;
+}
+
+const definitions = new Map<string, string>();
+
+function buildDefinition(windowsId: string, zone: string, year: number): string {
   const prefix = `trule:Microsoft/Registry/${windowsId}/${year}`;
   const jan = offsetMinutes(Date.UTC(year, 0, 1), zone);
   const jul = offsetMinutes(Date.UTC(year, 6, 1), zone);

@@ -1,6 +1,7 @@
 /**
- * Microsoft Graph simulator: the subset of Graph v1.0 the writer uses — calendar events (with
- * instances of series), contacts and contact folders, Microsoft To Do lists and tasks, JSON
+ * Microsoft Graph simulator: the subset of Graph v1.0 the writer and the change reader use —
+ * calendar events (with instances of series), calendarView and To Do delta queries (delta.ts),
+ * contacts and contact folders, Microsoft To Do lists and tasks, JSON
  * $batch (at most 20 requests), $filter on singleValueExtendedProperties, $expand, paging with
  * @odata.nextLink, Graph's error bodies `{ error: { code, message } }`, 429 with Retry-After,
  * Exchange Online's 4 concurrent requests per mailbox, and app-only tokens from the AAD
@@ -98,9 +99,14 @@ export interface GraphSimulator {
   store: MailboxStore;
   faults: GraphFaults;
   stats(): GraphStats;
+  /** Every HTTP request as it came in (a $batch once): when, what, and the status it got. */
+  requestLog: { receivedAt: number; method: string; path: string; status: number }[];
+  /** Clears the counters and the request log (not the mailboxes). */
   resetStats(): void;
   /** Graph's id of a stored item (EWS and Graph ids differ, as in Exchange Online). */
   graphIdOf(item: StoredItem): string;
+  /** Every delta link and next link handed out so far is answered 410 SyncStateNotFound from now on. */
+  expireDeltaTokens(): void;
   close(): Promise<void>;
 }
 
@@ -117,13 +123,19 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions): Promise<
     requests: 0, batchedRequests: 0, batches: 0, byRoute: {}, throttled: 0, concurrencyExceeded: 0, unavailable: 0, rejectedAuth: 0, maxInFlightPerMailbox: 0,
   });
   let counters = empty();
+  let deltaEpoch = 0;
 
   const sim: GraphSimulator = {
     url: '', httpsUrl: '', caPem: pki.caPem, caFile: pki.caFile, store,
     faults: { ...DEFAULT_GRAPH_FAULTS, ...opts.faults },
     stats: () => structuredClone(counters),
-    resetStats: () => { counters = empty(); },
+    requestLog: [],
+    resetStats: () => {
+      counters = empty();
+      sim.requestLog.length = 0;
+    },
     graphIdOf: (item) => toGraphId(item.itemId),
+    expireDeltaTokens: () => { deltaEpoch++; },
     close: async () => undefined,
   };
 
@@ -145,6 +157,7 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions): Promise<
       return undefined;
     },
     count: (route) => { counters.byRoute[route] = (counters.byRoute[route] ?? 0) + 1; },
+    deltaEpoch: () => deltaEpoch,
   };
 
   // ---- HTTP ----------------------------------------------------------------------------------
@@ -233,8 +246,14 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions): Promise<
         send(graphError(404, 'BadRequest', 'Invalid version.'));
         return;
       }
-      handle(req, Buffer.concat(chunks).toString('utf8')).then(send, (err: unknown) => {
-        send(graphError(500, 'generalException', `Simulator error: ${String(err)}`));
+      const entry = { receivedAt: clock(), method: req.method ?? 'GET', path: (req.url ?? '').split('?')[0]!.replace(/^\/v1\.0/, ''), status: 0 };
+      sim.requestLog.push(entry);
+      const answer = (reply: Reply) => {
+        entry.status = reply.status;
+        send(reply);
+      };
+      handle(req, Buffer.concat(chunks).toString('utf8')).then(answer, (err: unknown) => {
+        answer(graphError(500, 'generalException', `Simulator error: ${String(err)}`));
       });
     });
   };

@@ -51,7 +51,8 @@ export function utcDateTime(instant: number): { dateTime: string; timeZone: stri
   return { dateTime: new Date(Math.floor(instant / 1000) * 1000).toISOString().replace('Z', '').replace('.000', '.0000000'), timeZone: 'UTC' };
 }
 
-function zoneField(zone: string): Json {
+/** A stored StartTimeZone/EndTimeZone for an IANA zone (Windows id where known, as Exchange keeps it). */
+export function zoneField(zone: string): Json {
   return { $: { Id: IANA_TO_WINDOWS[zone] ?? zone } };
 }
 
@@ -151,8 +152,9 @@ export function applyEvent(item: { fields: Fields; extendedProperties: StoredExt
       case 'recurrence':
         if (value) f.Recurrence = recurrenceIn(value as Json);
         else delete f.Recurrence;
-        // A new pattern drops the deleted occurrences (as in Outlook).
+        // A new pattern drops the deleted and moved occurrences (as in Outlook).
         delete f.DeletedOccurrences;
+        delete f.ModifiedOccurrences;
         break;
       case 'singleValueExtendedProperties': applyExtendedProperties(item, value); break;
       default:
@@ -228,8 +230,18 @@ function zoneOf(fields: Fields): string {
   return ianaZone(tz?.$?.Id) ?? 'UTC';
 }
 
-export function eventJson(item: StoredItem, graphId: string, occurrence?: { start: number; end: number }): Json {
+const RESPONSE: Record<string, string> = {
+  Organizer: 'organizer', Tentative: 'tentativelyAccepted', Accept: 'accepted', Decline: 'declined', NoResponseReceived: 'notResponded', Unknown: 'none',
+};
+
+/**
+ * An event as Graph shows it. `occurrence`: one occurrence of the series `item`, with its
+ * original start; `moved` makes it an exception (moved in Outlook).
+ */
+export function eventJson(item: StoredItem, graphId: string, occurrence?: { start: number; end: number; originalStart?: number; moved?: boolean }): Json {
   const f = item.fields;
+  const organizer = (f.Organizer as { Mailbox?: { Name?: string; EmailAddress?: string } } | undefined)?.Mailbox;
+  const isOrganizer = textOf(f.IsOrganizer) !== 'false';
   const zone = zoneOf(f);
   const start = occurrence?.start ?? parseEwsDateTime(textOf(f.Start) ?? '') ?? item.created;
   const end = occurrence?.end ?? parseEwsDateTime(textOf(f.End) ?? '') ?? start;
@@ -250,14 +262,16 @@ export function eventJson(item: StoredItem, graphId: string, occurrence?: { star
     sensitivity: (textOf(f.Sensitivity) ?? 'Normal').toLowerCase(),
     isAllDay: textOf(f.IsAllDayEvent) === 'true',
     isCancelled: false,
-    isOrganizer: true,
+    isOrganizer,
+    responseStatus: { response: isOrganizer ? 'organizer' : RESPONSE[textOf(f.MyResponseType) ?? ''] ?? 'none', time: '0001-01-01T00:00:00Z' },
+    organizer: { emailAddress: { name: organizer?.Name ?? item.mailbox, address: organizer?.EmailAddress ?? item.mailbox } },
     showAs: invert(SHOW_AS)[textOf(f.LegacyFreeBusyStatus) ?? 'Busy'] ?? 'busy',
-    type: occurrence ? 'occurrence' : f.Recurrence ? 'seriesMaster' : 'singleInstance',
+    type: occurrence ? (occurrence.moved ? 'exception' : 'occurrence') : f.Recurrence ? 'seriesMaster' : 'singleInstance',
     start: utcDateTime(start),
     end: utcDateTime(end),
     location: { displayName: textOf(f.Location) ?? '' },
     recurrence: occurrence ? null : recurrenceOut(f.Recurrence, zone),
-    ...(occurrence ? { seriesMasterId: graphId.split('.')[0] } : {}),
+    ...(occurrence ? { seriesMasterId: toGraphId(item.itemId), originalStart: new Date(occurrence.originalStart ?? occurrence.start).toISOString().replace('.000Z', 'Z') } : {}),
   };
 }
 

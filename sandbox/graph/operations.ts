@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ItemKind, MailboxStore, StoredFolder, StoredItem } from '../store';
 import { occurrenceId, seriesOf } from '../ews/items';
-import { formatUtc } from '../ews/timezones';
+import { deleteOccurrence } from '../ews/exceptions';
 import {
   applyContact, applyEvent, applyTask, eventJson, itemView, linkedResourcesOf, matchesProperty, setLinkedResources, toGraphId, toStoreId,
 } from './items';
@@ -23,6 +23,8 @@ export interface OperationContext {
   mailboxZone: string;
   paging: Paging;
   clock(): number;
+  /** The generation of delta tokens: tokens of an older one are expired (410). */
+  deltaEpoch?: number;
 }
 
 /** GET /calendar: the default calendar. */
@@ -72,20 +74,27 @@ export function itemOperation(kind: ItemKind, method: string, id: string, body: 
   return graphError(405, 'ErrorInvalidRequest', `${method} is not allowed here.`);
 }
 
-/** DELETE of one occurrence of a series: the series records it as deleted (as Exchange does). */
-export function occurrenceOperation(method: string, occ: { masterId: string; originalStart: number }, ctx: OperationContext): Reply {
+/**
+ * GET or DELETE of one occurrence of a series: GET shows it (an exception when moved), DELETE
+ * records it as deleted on the series (as Exchange does). A deleted occurrence is not found.
+ */
+export function occurrenceOperation(method: string, occ: { masterId: string; originalStart: number }, ctx: OperationContext, folder?: StoredFolder): Reply {
   const master = ctx.store.item(ctx.mailbox, occ.masterId);
-  if (!master) return notFound();
+  if (!master || (folder && master.folderId !== folder.folderId)) return notFound();
+  const o = seriesOf(master, { until: occ.originalStart }).find((x) => x.start === occ.originalStart);
+  if (!o || o.deleted) return notFound();
+  if (method === 'GET') return { status: 200, body: occurrenceJson(master, o) };
   if (method === 'DELETE') {
-    ctx.store.updateItem(master, (i) => {
-      const list = ([] as { Start: string }[]).concat(((i.fields.DeletedOccurrences as { DeletedOccurrence?: { Start: string }[] }) ?? {}).DeletedOccurrence ?? []);
-      list.push({ Start: formatUtc(occ.originalStart) });
-      list.sort((a, b) => Date.parse(a.Start) - Date.parse(b.Start));
-      i.fields.DeletedOccurrences = { DeletedOccurrence: list };
-    });
+    deleteOccurrence(ctx.store, master, occ.originalStart);
     return { status: 204 };
   }
-  return graphError(400, 'ErrorInvalidRequest', 'The sandbox supports only DELETE on an occurrence.');
+  return graphError(400, 'ErrorInvalidRequest', 'The sandbox supports only GET and DELETE on an occurrence.');
+}
+
+/** One occurrence of a series as an event of its own (type occurrence, or exception when moved). */
+export function occurrenceJson(master: StoredItem, o: { start: number; end: number; moved?: { start: number; end: number } }): Json {
+  const times = o.moved ?? o;
+  return eventJson(master, toGraphId(occurrenceId(master.itemId, o.start)), { start: times.start, end: times.end, originalStart: o.start, moved: !!o.moved });
 }
 
 /** GET of a collection of items, with `$filter=singleValueExtendedProperties/any(…)` (events and contacts). */
@@ -105,7 +114,7 @@ export function listItems(kind: ItemKind, folders: StoredFolder[], q: URLSearchP
 }
 
 /** GET /events/{id}/instances: the occurrences of a series in the window the query names. */
-export function instances(id: string, q: URLSearchParams, ctx: OperationContext): Reply {
+export function instances(id: string, q: URLSearchParams, rawUrl: string, ctx: OperationContext): Reply {
   const master = ctx.store.item(ctx.mailbox, toStoreId(id));
   if (!master || master.kind !== 'appointment') return notFound();
   const from = Date.parse(q.get('startDateTime') ?? '');
@@ -113,10 +122,9 @@ export function instances(id: string, q: URLSearchParams, ctx: OperationContext)
   if (Number.isNaN(from) || Number.isNaN(to)) {
     return graphError(400, 'ErrorInvalidParameter', "This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.");
   }
-  const occ = master.fields.Recurrence ? seriesOf(master, { until: to }).filter((o) => !o.deleted && o.end > from && o.start < to) : [];
-  const value = occ.map((o) => eventJson(master, toGraphId(occurrenceId(master.itemId, o.start)), o))
-    .map((e) => ({ ...e, seriesMasterId: id }));
-  return { status: 200, body: { value } };
+  const occ = master.fields.Recurrence ? seriesOf(master, { until: to }).filter((o) => !o.deleted && (o.moved ?? o).end > from && (o.moved ?? o).start < to) : [];
+  const value = occ.map((o) => occurrenceJson(master, o));
+  return page(value, q, rawUrl, ctx.paging);
 }
 
 /** POST …/tasks/{id}/linkedResources: one more linkedResource on a task (201 with it). */

@@ -10,6 +10,7 @@
 import type { MailboxStore } from '../store';
 import { parseOccurrenceId } from '../ews/items';
 import { toStoreId } from './items';
+import { calendarViewDelta, tasksDelta } from './delta';
 import { GraphInputError, graphError, type Json, type Paging, type Reply } from './odata';
 import {
   addLinkedResource, createContactFolder, createItem, createTaskList, getCalendar, instances, itemOperation, listContactFolders, listItems,
@@ -18,11 +19,11 @@ import {
 
 /** The application role a resource needs (app-only tokens: `roles`). */
 const ROLE_FOR: Record<string, string> = {
-  events: 'Calendars.ReadWrite', calendar: 'Calendars.ReadWrite', contacts: 'Contacts.ReadWrite', contactFolders: 'Contacts.ReadWrite', todo: 'Tasks.ReadWrite.All',
+  events: 'Calendars.ReadWrite', calendar: 'Calendars.ReadWrite', calendarView: 'Calendars.ReadWrite', contacts: 'Contacts.ReadWrite', contactFolders: 'Contacts.ReadWrite', todo: 'Tasks.ReadWrite.All',
 };
 
 /** The words of a route pattern; every other path segment is an id (`{id}`). */
-const ROUTE_WORDS = new Set(['calendar', 'events', 'instances', 'contacts', 'contactFolders', 'todo', 'lists', 'tasks', 'linkedResources']);
+const ROUTE_WORDS = new Set(['calendar', 'calendarView', 'delta', 'events', 'instances', 'contacts', 'contactFolders', 'todo', 'lists', 'tasks', 'linkedResources']);
 
 export interface RouteContext {
   store: MailboxStore;
@@ -34,6 +35,8 @@ export interface RouteContext {
   throttle(): Reply | undefined;
   /** Counts a request by method and route pattern. */
   count(route: string): void;
+  /** The generation of delta tokens (a test expires them all by moving it on). */
+  deltaEpoch?(): number;
 }
 
 /** Runs one Graph request (top level or inside $batch). `rawUrl` is relative to /v1.0. */
@@ -49,7 +52,7 @@ export function runRequest(method: string, rawUrl: string, body: unknown, roles:
   if (!ctx.store.hasMailbox(mailbox)) return graphError(404, 'ErrorInvalidUser', `The requested user '${mailbox}' is invalid.`);
   const busy = ctx.throttle();
   if (busy) return busy;
-  const op: OperationContext = { store: ctx.store, mailbox, mailboxZone: ctx.mailboxZone, paging: ctx.paging(), clock: ctx.clock };
+  const op: OperationContext = { store: ctx.store, mailbox, mailboxZone: ctx.mailboxZone, paging: ctx.paging(), clock: ctx.clock, deltaEpoch: ctx.deltaEpoch?.() };
   try {
     ctx.count(`${method} users/{id}/${segs.slice(2).map((x) => (ROUTE_WORDS.has(x) ? x : '{id}')).join('/')}`);
     return route(method, segs.slice(2), url.searchParams, body as Json, rawUrl, op);
@@ -73,11 +76,14 @@ function route(method: string, s: string[], q: URLSearchParams, body: Json, rawU
   if (s[0] === 'events' || (s[0] === 'calendar' && s[1] === 'events')) {
     const rest = s[0] === 'events' ? s.slice(1) : s.slice(2);
     const id = rest[0]!;
-    if (rest[1] === 'instances' && method === 'GET') return instances(id, q, ctx);
+    // /calendar/events/{id} names an event of the default calendar: one moved to Deleted Items is not found there.
+    const scope = s[0] === 'calendar' ? folderOf('calendar') : undefined;
+    if (rest[1] === 'instances' && method === 'GET') return instances(id, q, rawUrl, ctx);
     const occ = parseOccurrenceId(toStoreId(id));
-    if (occ) return occurrenceOperation(method, occ, ctx);
-    return itemOperation('appointment', method, id, body, q, ctx);
+    if (occ) return occurrenceOperation(method, occ, ctx, scope);
+    return itemOperation('appointment', method, id, body, q, ctx, scope);
   }
+  if (s[0] === 'calendarView' && s[1] === 'delta' && s.length === 2 && method === 'GET') return calendarViewDelta(folderOf('calendar'), q, ctx);
   // Contacts: /contacts, /contacts/{id}, /contactFolders, /contactFolders/{id}/contacts[/{id}]
   if (s[0] === 'contactFolders') {
     if (s.length === 1) {
@@ -110,6 +116,7 @@ function route(method: string, s: string[], q: URLSearchParams, body: Json, rawU
       if (method === 'POST') return createItem('task', folder, body, ctx);
       if (method === 'GET') return listItems('task', [folder], q, rawUrl, ctx);
     }
+    if (s[3] === 'tasks' && s[4] === 'delta' && s.length === 5 && method === 'GET') return tasksDelta(folder, q, ctx);
     if (s[3] === 'tasks' && s[4] && s[5] === 'linkedResources' && s.length === 6 && method === 'POST') return addLinkedResource(folder, s[4], body, ctx);
     if (s[3] === 'tasks' && s[4] && s.length === 5) return itemOperation('task', method, s[4], body, q, ctx, folder);
   }

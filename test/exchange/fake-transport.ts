@@ -5,11 +5,11 @@ import { ExchangeCode } from '../../lib/error-codes';
 import { ExchangeError } from '../../lib/exchange/errors';
 import type { ItemKind } from '../../lib/exchange/model';
 import type {
-  CreateRequest, DeleteRequest, DeleteResult, FindResult, ItemRef, ItemResult, Transport, UpdateRequest,
+  AdoptRequest, CreateRequest, DeleteRequest, DeleteResult, FindResult, ItemRef, ItemResult, Transport, UpdateRequest,
 } from '../../lib/exchange/transport';
 
 export interface Call {
-  op: 'create' | 'update' | 'delete' | 'find' | 'refresh';
+  op: 'create' | 'update' | 'delete' | 'find' | 'refresh' | 'adopt';
   mailbox: string;
   kind: ItemKind;
   keys: string[];
@@ -113,6 +113,21 @@ export class FakeTransport implements Transport {
     return refs.map((ref) => {
       const found = [...this.items(mailbox).values()].find((s) => s.ref.itemId === ref.itemId);
       return found ? { ok: true, ref: found.ref } : { ok: false, error: notFound(ref.itemId) };
+    });
+  }
+
+  /** The item with this id (made "in Outlook" by a test, or created before) is kept under the key from now on. */
+  async adopt(mailbox: string, kind: ItemKind, requests: AdoptRequest[]): Promise<ItemResult[]> {
+    const b = await this.enter({ op: 'adopt', mailbox, kind, keys: requests.map((r) => r.key), at: this.now() });
+    return requests.map((r) => {
+      const err = b && 'itemErrors' in b ? b.itemErrors[r.key] : undefined;
+      if (err) return { ok: false, error: err };
+      const items = this.items(mailbox);
+      const before = [...items.entries()].find(([, s]) => s.ref.itemId === r.itemId);
+      if (before) items.delete(before[0]);
+      const ref = { itemId: r.itemId, changeKey: `ck-${++this.seq}` };
+      items.set(r.key, { ref, item: before?.[1].item });
+      return { ok: true, ref };
     });
   }
 

@@ -209,6 +209,7 @@ for (const name of ['ews', 'graph'] as TransportName[]) {
         delete: Transport['delete'] = (...a) => this.inner.delete(...a);
         findByKey: Transport['findByKey'] = (...a) => this.inner.findByKey(...a);
         refresh: Transport['refresh'] = (...a) => this.inner.refresh(...a);
+        adopt: Transport['adopt'] = (...a) => this.inner.adopt(...a);
       }
       const first = rig(new Dying(transportFor(name, ex.settings(name))), { file: files.file, owner: 'crash-writer', flushDelayMs: 0 });
       first.send(upsert(key, appointment({ subject: 'Absturztest' })));

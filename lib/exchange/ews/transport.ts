@@ -1,7 +1,8 @@
 import type { ExchangeConnection } from '../connection/exchange-connection';
 import type { ForeignId } from '../item-ids';
 import type { ItemKind } from '../model';
-import type { CreateRequest, DeleteRequest, DeleteResult, FindResult, ItemRef, ItemResult, Transport, UpdateRequest } from '../transport';
+import type { AdoptRequest, CreateRequest, DeleteRequest, DeleteResult, FindResult, ItemRef, ItemResult, Transport, UpdateRequest } from '../transport';
+import { adoptItems } from './adopt';
 import { createItems } from './create';
 import { deleteItems } from './delete';
 import { findByKey, readRefs } from './find';
@@ -46,6 +47,10 @@ export class EwsTransport implements Transport {
 
   refresh(mailbox: string, _kind: ItemKind, refs: ItemRef[]): Promise<ItemResult[]> {
     return ewsCall(this.connection, mailbox, (s) => readRefs(s, refs, refs.map((r) => r.itemId), mailbox));
+  }
+
+  adopt(mailbox: string, kind: ItemKind, requests: AdoptRequest[]): Promise<ItemResult[]> {
+    return ewsCall(this.connection, mailbox, (s) => adoptItems(s, mailbox, kind, requests));
   }
 
   async close(): Promise<void> {

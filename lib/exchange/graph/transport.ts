@@ -2,7 +2,8 @@ import type { ExchangeConnection } from '../connection/exchange-connection';
 import { ExchangeCode } from '../../error-codes';
 import type { ForeignId } from '../item-ids';
 import type { ItemKind } from '../model';
-import type { CreateRequest, DeleteRequest, DeleteResult, FindResult, ItemRef, ItemResult, Transport, UpdateRequest } from '../transport';
+import type { AdoptRequest, CreateRequest, DeleteRequest, DeleteResult, FindResult, ItemRef, ItemResult, Transport, UpdateRequest } from '../transport';
+import { adoptItems } from './adopt';
 import { GraphClient, MAX_BATCH, MAX_PER_MAILBOX } from './client';
 import { createItems } from './create';
 import { deleteItems } from './delete';
@@ -54,6 +55,10 @@ export class GraphTransport implements Transport {
 
   refresh(mailbox: string, kind: ItemKind, refs: ItemRef[]): Promise<ItemResult[]> {
     return this.folderAware(mailbox, kind, () => readRefs(this.client, this.folders, mailbox, kind, refs));
+  }
+
+  adopt(mailbox: string, kind: ItemKind, requests: AdoptRequest[]): Promise<ItemResult[]> {
+    return this.folderAware(mailbox, kind, () => adoptItems(this.client, this.folders, mailbox, kind, requests));
   }
 
   async close(): Promise<void> {
