@@ -28,7 +28,7 @@ const nodePkgDir = path.join(nodeDir, 'node_modules/node/node_modules/node-linux
 const node22 = path.join(nodePkgDir, 'bin/node');
 if (!fs.existsSync(node22)) {
   fs.mkdirSync(nodeDir, { recursive: true });
-  fs.writeFileSync(path.join(nodeDir, 'package.json'), JSON.stringify({ private: true, dependencies: { node: '^22.9.0' } }, null, 2));
+  fs.writeFileSync(path.join(nodeDir, 'package.json'), JSON.stringify({ private: true, dependencies: { node: '^22.9.0' }, allowScripts: { node: true } }, null, 2));
   run(process.execPath, [npmCli, 'install', '--no-audit', '--no-fund'], { cwd: nodeDir });
 }
 const version = execFileSync(node22, ['--version']).toString().trim();
@@ -47,6 +47,7 @@ const wanted = {
     graphql: dev.graphql,
     'libxml2-wasm': dev['libxml2-wasm'],
   },
+  allowScripts: pkg.allowScripts,
 };
 const runPkgFile = path.join(runDir, 'package.json');
 const current = fs.existsSync(runPkgFile) ? fs.readFileSync(runPkgFile, 'utf8') : '';
@@ -65,6 +66,10 @@ const copy = path.join(runDir, 'pkg');
 fs.rmSync(copy, { recursive: true, force: true });
 fs.cpSync(path.join(root, 'dist'), copy, { recursive: true });
 fs.copyFileSync(path.join(root, 'package.json'), path.join(copy, 'package.json'));
+// What the package ships beside the compiled code (tests read the reference flows).
+for (const dir of ['examples', 'resources', 'icons']) {
+  if (fs.existsSync(path.join(root, dir))) fs.cpSync(path.join(root, dir), path.join(copy, dir), { recursive: true });
+}
 const nrVersion = JSON.parse(fs.readFileSync(path.join(runDir, 'node_modules/node-red/package.json'), 'utf8')).version;
 console.log(`test:nr5: Node ${version}, Node-RED ${nrVersion}`);
 if (!nrVersion.startsWith('5.')) throw new Error(`test:nr5: expected Node-RED 5, got ${nrVersion}`);
