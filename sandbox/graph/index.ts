@@ -69,6 +69,8 @@ export interface GraphStats {
   concurrencyExceeded: number;
   unavailable: number;
   rejectedAuth: number;
+  /** Requests whose body or $select broke Graph's v1.0 metadata (answered 400). */
+  schemaInvalid: number;
   /** Most requests in flight at once for one mailbox. */
   maxInFlightPerMailbox: number;
 }
@@ -103,6 +105,11 @@ export interface GraphSimulator {
   requestLog: { receivedAt: number; method: string; path: string; status: number }[];
   /** Clears the counters and the request log (not the mailboxes). */
   resetStats(): void;
+  /**
+   * Every request refused for breaking Graph's v1.0 metadata (metadata.ts), as `METHOD route:
+   * message`; kept across resetStats, so a suite can assert at its end that none was sent.
+   */
+  schemaViolations: string[];
   /** Graph's id of a stored item (EWS and Graph ids differ, as in Exchange Online). */
   graphIdOf(item: StoredItem): string;
   /** Every delta link and next link handed out so far is answered 410 SyncStateNotFound from now on. */
@@ -120,7 +127,7 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions): Promise<
   const pageSize = opts.pageSize ?? 10;
   const inFlight = new Map<string, number>();
   const empty = (): GraphStats => ({
-    requests: 0, batchedRequests: 0, batches: 0, byRoute: {}, throttled: 0, concurrencyExceeded: 0, unavailable: 0, rejectedAuth: 0, maxInFlightPerMailbox: 0,
+    requests: 0, batchedRequests: 0, batches: 0, byRoute: {}, throttled: 0, concurrencyExceeded: 0, unavailable: 0, rejectedAuth: 0, schemaInvalid: 0, maxInFlightPerMailbox: 0,
   });
   let counters = empty();
   let deltaEpoch = 0;
@@ -130,6 +137,7 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions): Promise<
     faults: { ...DEFAULT_GRAPH_FAULTS, ...opts.faults },
     stats: () => structuredClone(counters),
     requestLog: [],
+    schemaViolations: [],
     resetStats: () => {
       counters = empty();
       sim.requestLog.length = 0;
@@ -157,6 +165,10 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions): Promise<
       return undefined;
     },
     count: (route) => { counters.byRoute[route] = (counters.byRoute[route] ?? 0) + 1; },
+    schemaInvalid: (request) => {
+      counters.schemaInvalid++;
+      sim.schemaViolations.push(request);
+    },
     deltaEpoch: () => deltaEpoch,
   };
 

@@ -11,6 +11,7 @@ import type { MailboxStore } from '../store';
 import { parseOccurrenceId } from '../ews/items';
 import { toStoreId } from './items';
 import { calendarViewDelta, tasksDelta } from './delta';
+import { requestViolation } from './metadata';
 import { GraphInputError, graphError, type Json, type Paging, type Reply } from './odata';
 import {
   addLinkedResource, createContactFolder, createItem, createTaskList, getCalendar, instances, itemOperation, listContactFolders, listItems,
@@ -35,6 +36,8 @@ export interface RouteContext {
   throttle(): Reply | undefined;
   /** Counts a request by method and route pattern. */
   count(route: string): void;
+  /** Counts a request that broke Graph's v1.0 metadata (`METHOD route: message`). */
+  schemaInvalid?(request: string): void;
   /** The generation of delta tokens (a test expires them all by moving it on). */
   deltaEpoch?(): number;
 }
@@ -52,6 +55,11 @@ export function runRequest(method: string, rawUrl: string, body: unknown, roles:
   if (!ctx.store.hasMailbox(mailbox)) return graphError(404, 'ErrorInvalidUser', `The requested user '${mailbox}' is invalid.`);
   const busy = ctx.throttle();
   if (busy) return busy;
+  const violation = requestViolation(method, segs.slice(2), url.searchParams, body);
+  if (violation) {
+    ctx.schemaInvalid?.(`${method} ${url.pathname}: ${violation}`);
+    return graphError(400, 'BadRequest', violation);
+  }
   const op: OperationContext = { store: ctx.store, mailbox, mailboxZone: ctx.mailboxZone, paging: ctx.paging(), clock: ctx.clock, deltaEpoch: ctx.deltaEpoch?.() };
   try {
     ctx.count(`${method} users/{id}/${segs.slice(2).map((x) => (ROUTE_WORDS.has(x) ? x : '{id}')).join('/')}`);

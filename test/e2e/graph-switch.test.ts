@@ -63,5 +63,6 @@ describe('end to end: switching the reference flow from EWS to Graph re-uses eve
     });
     assert.equal(users.reduce((n, u) => n + sandbox.ews.store.items(u.mailbox).length, 0), total, 'no item created');
     assert.ok(sandbox.graph.stats().requests > 0, 'written through Graph');
+    assert.deepEqual(sandbox.graph.schemaViolations, [], 'requests that broke Graph\'s v1.0 metadata');
   });
 });

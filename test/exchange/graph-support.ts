@@ -1,6 +1,7 @@
 // Set-up for tests that run the writer over both transports: the sandbox's token server, the
 // EWS simulator and the Graph simulator on ONE mailbox store (as Exchange Online serves one
 // mailbox through both APIs), real ews-javascript-api, real msal-node, real SQLite.
+import assert from 'node:assert/strict';
 import { ExchangeConnection, type ConnectionSettings } from '../../lib/exchange/connection/exchange-connection';
 import { EwsTransport } from '../../lib/exchange/ews/transport';
 import { GraphTransport } from '../../lib/exchange/graph/transport';
@@ -53,6 +54,7 @@ export async function startExchange(): Promise<Exchange> {
       }),
     close: async () => {
       await Promise.all([ews.close(), graph.close(), aad.close()]);
+      assert.deepEqual(graph.schemaViolations, [], 'requests that broke Graph\'s v1.0 metadata');
     },
   };
 }

@@ -243,4 +243,5 @@ export function assertNoDuplicateKeys(sandbox: Sandbox): void {
   }
   const stats = sandbox.ews.stats();
   assert.equal(stats.schemaInvalid, 0, 'schema-invalid EWS requests');
+  assert.deepEqual(sandbox.graph.schemaViolations, [], 'requests that broke Graph\'s v1.0 metadata');
 }

@@ -130,4 +130,35 @@ describe('sandbox: Microsoft Graph simulator', function () {
     assert.equal(gone.status, 404);
     assert.equal(gone.body.error.code, 'ErrorItemNotFound');
   });
+
+  it('checks every body and $select against Graph\'s v1.0 metadata: an undeclared property, a wrong type, an unknown enum member are 400 and counted', async function () {
+    ex.graph.resetStats();
+    const cases: [string, string, unknown, RegExp][] = [
+      ['POST', `${user}/events`, { ...event('Unbekannt', 'meta-1'), reminderMinutes: 15 }, /property 'reminderMinutes' does not exist on type 'microsoft.graph.event'/],
+      ['POST', `${user}/events`, { ...event('Falscher Typ', 'meta-2'), isAllDay: 'ja' }, /'ja' to the expected type 'Edm.Boolean' \(property 'isAllDay'\)/],
+      ['POST', `${user}/events`, { ...event('Tief', 'meta-3'), start: { dateTime: '2026-10-25T09:00:00', timeZone: 'Europe/Berlin', zone: 'x' } }, /property 'zone' does not exist on type 'microsoft.graph.dateTimeTimeZone'/],
+      ['POST', `${user}/contacts`, { givenName: 'Anna', businessPhones: '0711 123' }, /collection 'Collection\(Edm.String\)' was expected for 'businessPhones'/],
+      ['POST', `${user}/events`, { ...event('Wichtig', 'meta-4'), importance: 'urgent' }, /Requested value 'urgent' was not found in 'microsoft.graph.importance'/],
+      ['GET', `${user}/calendar/events?$select=subject,reminder`, undefined, /Could not find a property named 'reminder' on type 'microsoft.graph.event'/],
+    ];
+    for (const [method, path, body, message] of cases) {
+      const r = await call(method, path, body);
+      assert.equal(r.status, 400, `${method} ${path}`);
+      assert.equal(r.body.error.code, 'BadRequest');
+      assert.match(r.body.error.message, message);
+    }
+    assert.equal(ex.graph.stats().schemaInvalid, cases.length);
+    assert.equal(ex.graph.schemaViolations.length, cases.length);
+    assert.equal(ex.graph.store.items(ANNA).filter((i) => String(i.fields.Subject ?? '').match(/^(Unbekannt|Falscher Typ|Tief|Wichtig)$/)).length, 0, 'nothing refused was stored');
+    // Valid bodies of every kind pass: an event with its key, a contact, a To Do list and task with a linked resource.
+    assert.equal((await call('POST', `${user}/events`, { ...event('Gültig', 'meta-5'), isAllDay: false, importance: 'high', reminderMinutesBeforeStart: 15 })).status, 201);
+    assert.equal((await call('POST', `${user}/contacts`, { givenName: 'Anna', businessPhones: ['0711 123'], emailAddresses: [{ address: 'a@b.de', name: 'A' }] })).status, 201);
+    const list = await call('POST', `${user}/todo/lists`, { displayName: 'Metadaten' });
+    assert.equal(list.status, 201);
+    const created = await call('POST', `${user}/todo/lists/${list.body.id}/tasks`, { title: 'Aufgabe', status: 'notStarted', dueDateTime: { dateTime: '2026-12-04T00:00:00', timeZone: 'Europe/Berlin' } });
+    assert.equal(created.status, 201);
+    assert.equal((await call('POST', `${user}/todo/lists/${list.body.id}/tasks/${created.body.id}/linkedResources`, { applicationName: 'büro+', displayName: 'Key', externalId: 'meta-6' })).status, 201);
+    assert.equal(ex.graph.schemaViolations.length, cases.length, 'no valid body refused');
+    ex.graph.schemaViolations.length = 0; // the refusals above were on purpose
+  });
 });
