@@ -10,7 +10,7 @@
  * sends that the type does not declare is always a mistake of ours (Graph drops or refuses it).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 
 interface PropertyDef {
   type: string;
