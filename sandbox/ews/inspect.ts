@@ -8,6 +8,7 @@
  *   GET  /inspect/api/stats                     counters
  *   GET  /inspect/api/faults                    current fault settings
  *   POST /inspect/api/faults                    merge JSON into the fault settings (demo: simulate an outage)
+ *   /inspect/outlook/…                          edit, create and delete an appointment "in Outlook" (sandbox/outlook/page.ts)
  */
 import type http from 'node:http';
 import type { EwsFaults, EwsSimulator } from './index';
@@ -15,6 +16,7 @@ import { ItemKind, StoredItem } from '../store';
 import { deletedStarts, itemZone, seriesOf, textOf } from './items';
 import { parseEwsDateTime, wallClock } from './timezones';
 import { esc } from './xml';
+import { calendarItems, createForm, handleOutlookPage, rowActions } from '../outlook/page';
 
 function json(res: http.ServerResponse, status: number, body: unknown) {
   const text = JSON.stringify(body, null, 2);
@@ -33,6 +35,7 @@ export function handleInspect(req: http.IncomingMessage, res: http.ServerRespons
     res.end(html);
     return;
   }
+  if (handleOutlookPage(req, res, sim.store, path)) return;
   if (req.method === 'GET' && path === '/inspect/api/mailboxes') {
     return json(res, 200, sim.store.mailboxes().map((smtp) => ({
       smtp,
@@ -104,7 +107,7 @@ function calendarRows(items: StoredItem[]): string {
     }
     return `<tr><td>${esc(local(i.fields.Start, zone, !allDay))}</td><td>${esc(local(i.fields.End, zone, !allDay))}</td>`
       + `<td>${allDay ? 'all day' : ''}</td><td>${esc(textOf(i.fields.Subject) ?? '')}</td><td>${esc(textOf(i.fields.Location) ?? '')}</td>`
-      + `<td>${series}</td><td><code>${esc(keyOf(i))}</code></td></tr>`;
+      + `<td>${series}</td><td><code>${esc(keyOf(i))}</code></td><td>${rowActions(i)}</td></tr>`;
   }).join('');
 }
 
@@ -135,22 +138,26 @@ function table(head: string[], rows: string): string {
 function page(sim: EwsSimulator): string {
   const s = sim.stats();
   const boxes = sim.store.mailboxes().map((smtp) => {
-    const a = sim.store.items(smtp, 'appointment');
+    const a = calendarItems(sim.store, smtp);
     const t = sim.store.items(smtp, 'task');
     const c = sim.store.items(smtp, 'contact');
-    return `<section><h2>${esc(smtp)}</h2>`
-      + `<h3>Calendar (${a.length})</h3>${table(['Start', 'End', '', 'Subject', 'Location', 'Series', 'Key'], calendarRows(a))}`
+    return `<section><h2 id="${esc(smtp)}">${esc(smtp)}</h2>`
+      + `<h3>Calendar (${a.length})</h3>${createForm(smtp, TASK_ZONE)}${table(['Start', 'End', '', 'Subject', 'Location', 'Series', 'Key', 'In Outlook'], calendarRows(a))}`
       + `<h3>Tasks (${t.length})</h3>${table(['Subject', 'Start', 'Due', 'Status', 'Done', 'Key'], taskRows(t))}`
       + `<h3>Contacts (${c.length})</h3>${table(['Name', 'Company', 'E-mail', 'Phone', 'Key'], contactRows(c))}</section>`;
   }).join('');
   const recent = sim.requestLog.slice(-20).reverse().map((r) => `<tr><td>${esc(new Date(r.time).toISOString())}</td><td>${esc(r.operation)}</td>`
     + `<td>${esc(r.mailbox ?? '')}</td><td>${r.items}</td><td>${r.status}</td><td>${esc(r.error ?? '')}</td></tr>`).join('');
-  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="5">
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>Exchange simulator</title><style>
 body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}h1{font-size:1.4rem}h2{border-bottom:1px solid #ccc;margin-top:2rem}
 table{border-collapse:collapse;margin:.3rem 0 1rem}td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left;font-size:.9rem}
-th{background:#f3f3f3}.empty{color:#888}.stats span{margin-right:1.2rem}code{font-size:.8rem;color:#555}</style></head><body>
+th{background:#f3f3f3}.empty{color:#888}.stats span{margin-right:1.2rem}code{font-size:.8rem;color:#555}form.inline{display:inline}
+details{margin:.3rem 0}details form label{margin-right:.6rem}</style>
+<script>// Reloads every 5 s, except while a person is filling in a form.
+setInterval(function(){var a=document.activeElement;if(document.querySelector('details[open]')||(a&&/INPUT|SELECT|BUTTON/.test(a.tagName)))return;location.reload();},5000);</script></head><body>
 <h1>Exchange simulator (EWS)</h1>
+<p>Each calendar can be changed as a user does in Outlook: <em>edit</em> or <em>delete</em> an appointment, or open <em>New appointment in Outlook</em>. With the way back on, the change reaches büro+ within one Exchange poll interval.</p>
 <p class="stats"><span>requests: ${s.requests}</span><span>schema invalid: ${s.schemaInvalid}</span><span>ErrorServerBusy: ${s.serverBusy}</span>
 <span>rejected auth: ${s.rejectedAuth}</span><span>without X-AnchorMailbox: ${s.missingAnchorMailbox}</span><span>outage: ${sim.faults.unreachable ? 'yes' : 'no'}</span></p>
 <p>JSON: <a href="/inspect/api/mailboxes">mailboxes</a> · <a href="/inspect/api/log">request log</a> · <a href="/inspect/api/stats">counters</a> · <a href="/inspect/api/faults">faults</a></p>
