@@ -100,6 +100,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     // Used when EXCHANGE_DEPLOYMENT=online and EXCHANGE_API is graph or unset.
     EXCHANGE_GRAPH_URL: graph.httpsUrl,
     SYNC_POLL_SECONDS: '5',
+    // The way back reads each mailbox this often (a person watching the demo waits 5 s, not 60).
+    SYNC_EXCHANGE_POLL_SECONDS: '5',
   };
   return {
     buero,
