@@ -58,24 +58,24 @@ function syncFlow({ notify }) {
       x: 680, y: 120, wires: [[log], [log]],
     },
     comment('Way back: Outlook changes / Rückweg: Outlook-Änderungen', 210, 400,
-      'The way back (SYNC_TWO_WAY, default true; false switches this lane off): reads every synced mailbox every SYNC_EXCHANGE_POLL_SECONDS (default 60 s) and emits what users changed in Outlook – appointments and tasks, never info texts, attendees or attachments. New items made in Outlook: SYNC_OUTLOOK_NEW (all, category with SYNC_OUTLOOK_CATEGORY, off); deletions: SYNC_OUTLOOK_DELETES (delete, ignore). A poll that would delete more than 20 % of a mailbox\'s items pauses that mailbox: resume it in this node\'s dialog or with { topic: "resume", payload: "<mailbox>" }. Switch off the büro+ server\'s own Exchange sync first: two two-way syncs on one mailbox fight.\n\n' +
-      'Der Rückweg (SYNC_TWO_WAY, Standard true; false schaltet diesen Weg ab): liest jedes synchronisierte Postfach alle SYNC_EXCHANGE_POLL_SECONDS Sekunden (Standard 60) und gibt aus, was Benutzer in Outlook geändert haben – Termine und Aufgaben, nie Infotexte, Teilnehmer oder Anlagen. Neu in Outlook: SYNC_OUTLOOK_NEW (all, category mit SYNC_OUTLOOK_CATEGORY, off); Löschungen: SYNC_OUTLOOK_DELETES (delete, ignore). Würde eine Abfrage mehr als 20 % der Einträge eines Postfachs löschen, hält es an: im Dialog dieses Nodes oder mit { topic: "resume", payload: "<Postfach>" } fortsetzen. Vorher den Exchange-Abgleich des büro+-Servers abschalten: zwei beidseitige Abgleiche auf einem Postfach arbeiten gegeneinander.'),
+      'The way back (SYNC_TWO_WAY, default true; false switches this lane off): reads every synced mailbox every SYNC_EXCHANGE_POLL_SECONDS (default 60 s) and emits what users changed in Outlook – appointments and tasks, never info texts, attendees or attachments. A poll that would delete more than 20 % of a mailbox\'s items pauses that mailbox: resume it in this node\'s dialog or with { topic: "resume", payload: "<mailbox>" }. Switch off the büro+ server\'s own Exchange sync first: two two-way syncs on one mailbox fight.\n\n' +
+      'Der Rückweg (SYNC_TWO_WAY, Standard true; false schaltet diesen Weg ab): liest jedes synchronisierte Postfach alle SYNC_EXCHANGE_POLL_SECONDS Sekunden (Standard 60) und gibt aus, was Benutzer in Outlook geändert haben – Termine und Aufgaben, nie Infotexte, Teilnehmer oder Anlagen. Würde eine Abfrage mehr als 20 % der Einträge eines Postfachs löschen, hält es an: im Dialog dieses Nodes oder mit { topic: "resume", payload: "<Postfach>" } fortsetzen. Vorher den Exchange-Abgleich des büro+-Servers abschalten: zwei beidseitige Abgleiche auf einem Postfach arbeiten gegeneinander.'),
     comment('Way back: write to büro+ / Rückweg: in büro+ schreiben', 510, 400,
-      'Writes each Outlook change into büro+: one mutation per item, read back; what it wrote never goes out to Exchange again (no echo). Both sides changed: merged field by field, the same field from büro+ (SYNC_CONFLICT=buero, default) or Outlook (outlook). Times in SYNC_TIMEZONE. A change büro+ refuses is one error naming mailbox, item and field (Catch → sync log); the others go on.\n\n' +
-      'Schreibt jede Outlook-Änderung nach büro+: eine Mutation je Eintrag, zurückgelesen; was er schrieb, geht nie wieder nach Exchange (kein Echo). Beide Seiten geändert: Feld für Feld zusammengeführt, dasselbe Feld aus büro+ (SYNC_CONFLICT=buero, Standard) oder Outlook (outlook). Zeiten in SYNC_TIMEZONE. Eine Änderung, die büro+ ablehnt, ist ein Fehler mit Postfach, Eintrag und Feld (Catch → Protokoll); die übrigen gehen weiter.'),
+      'Writes each Outlook change into büro+: one mutation per item, read back; what it wrote never goes out to Exchange again (no echo). New items made in Outlook: SYNC_OUTLOOK_NEW (all, category with SYNC_OUTLOOK_CATEGORY, off); deletions: SYNC_OUTLOOK_DELETES (delete, ignore). Both sides changed: merged field by field, the same field from büro+ (SYNC_CONFLICT=buero, default) or Outlook (outlook). Times in SYNC_TIMEZONE. A change büro+ refuses is one error naming mailbox, item and field (Catch → sync log); the others go on.\n\n' +
+      'Schreibt jede Outlook-Änderung nach büro+: eine Mutation je Eintrag, zurückgelesen; was er schrieb, geht nie wieder nach Exchange (kein Echo). Neu in Outlook: SYNC_OUTLOOK_NEW (all, category mit SYNC_OUTLOOK_CATEGORY, off); Löschungen: SYNC_OUTLOOK_DELETES (delete, ignore). Beide Seiten geändert: Feld für Feld zusammengeführt, dasselbe Feld aus büro+ (SYNC_CONFLICT=buero, Standard) oder Outlook (outlook). Zeiten in SYNC_TIMEZONE. Eine Änderung, die büro+ ablehnt, ist ein Fehler mit Postfach, Eintrag und Feld (Catch → Protokoll); die übrigen gehen weiter.'),
     {
       id: id('outlook-changes'), type: 'buero-outlook-changes', z: TAB, name: '', version: 1,
       exchange: id('exchange-connection'), connection: id('buero-connection'), appointments: true, tasks: true,
       twoWay: 'SYNC_TWO_WAY', twoWayType: 'env', interval: 'SYNC_EXCHANGE_POLL_SECONDS', intervalType: 'env',
-      outlookNew: 'SYNC_OUTLOOK_NEW', outlookNewType: 'env', category: 'SYNC_OUTLOOK_CATEGORY', categoryType: 'env',
-      deletes: 'SYNC_OUTLOOK_DELETES', deletesType: 'env',
       x: 190, y: 460, wires: [[id('buero-writer')], [log]],
     },
     {
       id: id('buero-writer'), type: 'buero-writer', z: TAB, name: '', version: 1,
       connection: id('buero-connection'), exchange: id('exchange-connection'), timeZone: '${SYNC_TIMEZONE}',
-      twoWay: 'SYNC_TWO_WAY', twoWayType: 'env', conflict: 'SYNC_CONFLICT', conflictType: 'env',
-      x: 470, y: 460, wires: [[log], [log]],
+      twoWay: 'SYNC_TWO_WAY', twoWayType: 'env', outlookNew: 'SYNC_OUTLOOK_NEW', outlookNewType: 'env',
+      category: 'SYNC_OUTLOOK_CATEGORY', categoryType: 'env', deletes: 'SYNC_OUTLOOK_DELETES', deletesType: 'env',
+      conflict: 'SYNC_CONFLICT', conflictType: 'env',
+      x: 470, y: 460, wires: [[], [log]],
     },
     {
       id: log, type: 'buero-sync-log', z: TAB, name: '', version: 1, file: '${SYNC_LOG_FILE}', maxSize: '10', files: '5',
