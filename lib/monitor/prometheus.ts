@@ -53,6 +53,16 @@ export function prometheusText(j: Judgement): string {
     if (h.type === 'buero-changes') {
       part(m, 'buero', 'büro+', labels, n.parts[0], j.now, ['last_successful_poll', 'When büro+ last answered a poll (Unix time).']);
       m.add('buero_sync_pending_changes', 'Changes handed on and not yet taken by the Exchange writer.', labels, h.pending);
+    } else if (h.type === 'buero-writer') {
+      part(m, 'buero_write', 'büro+ (the way back)', labels, n.parts[0], j.now, ['last_write', 'When büro+ last took a write of the way back (Unix time).']);
+      m.add('buero_sync_way_back_written', 'Outlook changes written into büro+ since the start.', labels, h.written);
+      m.add('buero_sync_way_back_refused', 'Outlook changes büro+ refused since the start.', labels, h.refused);
+    } else if (h.type === 'buero-outlook-changes') {
+      part(m, 'exchange_read', 'Exchange (the way back)', labels, n.parts[0], j.now, ['last_successful_poll', 'When the way back last read a mailbox (Unix time).']);
+      m.add('buero_sync_way_back_unacknowledged_changes', 'Outlook changes handed on and not yet taken by the büro+ writer.', labels, h.unacknowledged);
+      n.parts.slice(1).forEach((p, i) => {
+        part(m, 'mailbox_read', 'the mailbox (the way back)', { ...labels, mailbox: h.mailboxes[i].mailbox }, p, j.now, ['last_successful_poll', 'When the way back last read the mailbox (Unix time).']);
+      });
     } else {
       part(m, 'exchange', 'Exchange', labels, n.parts[0], j.now, ['last_success', 'When Exchange last answered (Unix time).']);
       m.add('buero_sync_queued_changes', "Changes in the writer's queue.", labels, h.queued);

@@ -26,7 +26,19 @@ export type SyncNodeHealth =
       queued: number;
       inFlight: number;
       mailboxes: (PartHealth & { mailbox: string })[];
-    };
+    }
+  /** The way back's change source: Exchange as it reads it, and each mailbox it reads. */
+  | {
+      type: 'buero-outlook-changes';
+      id: string;
+      name: string;
+      state: string;
+      exchange: PartHealth;
+      unacknowledged: number;
+      mailboxes: (PartHealth & { mailbox: string })[];
+    }
+  /** The way back's büro+ writer. */
+  | { type: 'buero-writer'; id: string; name: string; state: string; buero: PartHealth; written: number; refused: number };
 
 /** One part, judged: its figures and whether it has failed for longer than the threshold. */
 export interface JudgedPart extends PartHealth {
@@ -92,7 +104,7 @@ function judgePart(part: string, h: PartHealth, now: number, unhealthyAfterMs: n
 
 function judgeNode(health: SyncNodeHealth, now: number, unhealthyAfterMs: number): JudgedNode {
   const parts =
-    health.type === 'buero-changes'
+    health.type === 'buero-changes' || health.type === 'buero-writer'
       ? [judgePart('büro+', health.buero, now, unhealthyAfterMs)]
       : [
           judgePart('Exchange', health.exchange, now, unhealthyAfterMs),
@@ -136,6 +148,15 @@ export function statusJson(j: Judgement) {
   const nodes = j.nodes.map(({ health: h, parts, healthy }) => {
     const base = { id: h.id, type: h.type, name: h.name, state: h.state, healthy };
     if (h.type === 'buero-changes') return { ...base, buero: partJson(parts[0], j.now, 'lastSuccessfulPoll'), pendingChanges: h.pending };
+    if (h.type === 'buero-writer') return { ...base, buero: partJson(parts[0], j.now, 'lastWrite'), written: h.written, refused: h.refused };
+    if (h.type === 'buero-outlook-changes') {
+      return {
+        ...base,
+        exchange: partJson(parts[0], j.now, 'lastSuccessfulPoll'),
+        unacknowledgedChanges: h.unacknowledged,
+        mailboxes: parts.slice(1).map((p, i) => ({ mailbox: h.mailboxes[i].mailbox, ...partJson(p, j.now, 'lastSuccessfulPoll') })),
+      };
+    }
     return {
       ...base,
       exchange: partJson(parts[0], j.now, 'lastSuccess'),

@@ -64,6 +64,8 @@ export const MIGRATIONS: Record<string, Migration[]> = {
   ],
   'buero-exchange-writer': [unchanged],
   'buero-sync-log': [unchanged],
+  'buero-outlook-changes': [unchanged],
+  'buero-writer': [unchanged],
 };
 
 /** The version a node type's settings have in this release. */

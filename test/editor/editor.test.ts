@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startNodeRed, NodeRedProcess } from '../../sandbox/node-red';
 import { launchChromium, skipWithoutChromium } from '../support/chromium';
 
-const TYPES = ['buero-changes', 'buero-map', 'buero-exchange-writer', 'buero-sync-log'];
+const TYPES = ['buero-changes', 'buero-map', 'buero-exchange-writer', 'buero-sync-log', 'buero-outlook-changes', 'buero-writer'];
 const CONFIG_TYPES = ['buero-connection', 'buero-exchange-connection'];
 const shots = path.resolve(__dirname, '../../test-results');
 
@@ -47,7 +47,7 @@ describe('editor (Chromium): palette, examples and dialogs', function () {
     ['en-US', 'büro+'],
     ['de-DE', 'büro+'],
   ]) {
-    it(`shows the four flow nodes under "${category}" in the palette (${locale})`, async function () {
+    it(`shows the six flow nodes under "${category}" in the palette (${locale})`, async function () {
       const { page, errors } = await openEditor(browser, nodeRed.url, locale);
       for (const type of TYPES) {
         const header = await page

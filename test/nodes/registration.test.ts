@@ -6,19 +6,21 @@ import { helper, allNodes } from '../support/node-red';
 const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8'));
 const types = Object.keys(pkg['node-red'].nodes) as string[];
 
-describe('package: the six nodes register in Node-RED', function () {
+describe('package: the eight nodes register in Node-RED', function () {
   afterEach(async function () {
     await helper.unload();
   });
 
-  it('lists exactly the six node types in package.json, each pointing at a built file', function () {
+  it('lists exactly the eight node types in package.json, each pointing at a built file', function () {
     assert.deepEqual(types.sort(), [
       'buero-changes',
       'buero-connection',
       'buero-exchange-connection',
       'buero-exchange-writer',
       'buero-map',
+      'buero-outlook-changes',
       'buero-sync-log',
+      'buero-writer',
     ]);
     for (const type of types) assert.equal(pkg['node-red'].nodes[type], `dist/nodes/${type}/${type}.js`);
   });
