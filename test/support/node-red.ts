@@ -14,4 +14,6 @@ export const allNodes = [
   require('../../nodes/buero-exchange-connection/buero-exchange-connection'),
   require('../../nodes/buero-exchange-writer/buero-exchange-writer'),
   require('../../nodes/buero-sync-log/buero-sync-log'),
+  require('../../nodes/buero-outlook-changes/buero-outlook-changes'),
+  require('../../nodes/buero-writer/buero-writer'),
 ];
