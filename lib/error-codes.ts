@@ -147,6 +147,18 @@ export const WriterCode = {
   queueUnreadable: 'WRITER_QUEUE_UNREADABLE',
 } as const;
 
+/** The way back (Outlook → büro+): its own faults; büro+'s refusals keep their BUERO_ codes. */
+export const WayBackCode = {
+  /** büro+ changed the entry again each time the way back merged against it; taken with the next poll. */
+  busyRecord: 'WAYBACK_RECORD_BUSY',
+  /** The new büro+ entry's key could not be stamped on the Outlook item; tried again with the next poll (no second entry). */
+  adoptFailed: 'WAYBACK_ADOPT_FAILED',
+  /** One poll would delete more than a fifth of a mailbox's synced items (and at least ten): the mailbox is held until an administrator resumes it. */
+  deletionsHeld: 'WAYBACK_DELETIONS_HELD',
+  /** An unexpected failure inside the way back (a bug). */
+  internal: 'WAYBACK_INTERNAL',
+} as const;
+
 /** The state file (SQLite): position, sign-in, queue and id map. */
 export const StateCode = {
   /** A newer version of the nodes wrote the state file; this one does not read it. */
@@ -169,6 +181,7 @@ export const ERROR_CODES = {
   mapping: MappingCode,
   exchange: ExchangeCode,
   writer: WriterCode,
+  wayBack: WayBackCode,
   state: StateCode,
   node: NodeCode,
 } as const;
@@ -184,6 +197,7 @@ export const STATION_PREFIX: Record<Station, string> = {
   mapping: 'MAPPING_',
   exchange: 'EXCHANGE_',
   writer: 'WRITER_',
+  wayBack: 'WAYBACK_',
   state: 'STATE_',
   node: 'NODE_',
 };

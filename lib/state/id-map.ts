@@ -41,6 +41,7 @@ export class IdMap {
   private readonly countStmt;
   private readonly byItemStmt;
   private readonly countKindStmt;
+  private readonly idsKindStmt;
 
   constructor(private readonly db: StateDb) {
     // Table exchange_id_map: lib/state/schema.ts.
@@ -56,6 +57,7 @@ export class IdMap {
     // Index exchange_id_map_item (mailbox, item_id): the way back knows an item by its id only.
     this.byItemStmt = db.prepare('SELECT * FROM exchange_id_map WHERE mailbox = ? AND item_id = ?');
     this.countKindStmt = db.prepare('SELECT COUNT(*) AS n FROM exchange_id_map WHERE mailbox = ? AND kind = ?');
+    this.idsKindStmt = db.prepare('SELECT item_id FROM exchange_id_map WHERE mailbox = ? AND kind = ?');
   }
 
   get(mailbox: string, key: string): IdMapEntry | undefined {
@@ -103,6 +105,11 @@ export class IdMap {
   /** How many items of a kind the mailbox holds for büro+ (the deletion guard's base). */
   count(mailbox: string, kind: string): number {
     return (this.countKindStmt.get(normalise(mailbox), kind) as { n: number }).n;
+  }
+
+  /** The item ids of a kind the mailbox holds for büro+, as stored (a start over of the way back asks which are gone). */
+  itemIds(mailbox: string, kind: string): string[] {
+    return (this.idsKindStmt.all(normalise(mailbox), kind) as { item_id: string }[]).map((r) => r.item_id);
   }
 }
 

@@ -149,6 +149,23 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `),
   },
+  {
+    version: 4,
+    description: 'the way back: the büro+ values last synced per copy',
+    // way_back_synced: per mailbox and writer key, the büro+ values of the two-way fields as
+    // they were when büro+ and Outlook last agreed, and the fldModifyLSN of that version — the
+    // base a conflict is merged against (lib/way-back/synced.ts).
+    up: (db) => db.exec(`
+      CREATE TABLE IF NOT EXISTS way_back_synced (
+        mailbox TEXT NOT NULL,
+        key TEXT NOT NULL,
+        lsn TEXT NOT NULL,
+        field_values TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (mailbox, key)
+      );
+    `),
+  },
 ];
 
 /** The highest schema version this code understands (and gives a new file). */

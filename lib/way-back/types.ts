@@ -70,6 +70,8 @@ export type SkipReason =
   | 'conflict-buero'
   /** The deletion guard holds the mailbox. */
   | 'paused'
+  /** The büro+ entry no longer exists (lane 1 deletes the Outlook copy). */
+  | 'gone'
   /** SYNC_TWO_WAY=false. */
   | 'two-way-off'
   /** The item belongs to no büro+ entry the way back can write (e.g. a contact, another Mandant's key). */
