@@ -32,7 +32,7 @@ export function mailboxHealth(s: SourceStatus, clock: HealthClock, now: number):
     const ok = folders.filter((f) => f.state !== 'error').map((f) => time(f.lastPollAt));
     const last = ok.reduce<number | undefined>(latest, undefined);
     lastSuccess = latest(lastSuccess, last);
-    const error = bad && { code: bad.code ?? (bad.state === 'paused' ? 'WAY_BACK_PAUSED' : 'EXCHANGE_UNAVAILABLE'), message: bad.reason ?? bad.state };
+    const error = bad && { code: bad.code ?? (bad.state === 'paused' ? 'WAYBACK_DELETIONS_HELD' : 'EXCHANGE_UNAVAILABLE'), message: bad.reason ?? bad.state };
     return { mailbox, ...part(clock, `mailbox ${mailbox}`, !!bad, now, last, error) };
   });
   const failed = s.folders.filter((f) => f.state === 'error');

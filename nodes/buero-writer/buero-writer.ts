@@ -6,12 +6,14 @@ import { SyncError, toError } from '../../lib/errors';
 import type { ExchangeConnection } from '../../lib/exchange/connection/exchange-connection';
 import { EwsTransport } from '../../lib/exchange/ews/transport';
 import { GraphTransport } from '../../lib/exchange/graph/transport';
+import { expandVariables, nodeRedLookup } from '../../lib/env';
 import { EVENT_TOPIC } from '../../lib/log/events';
 import type { PartHealth } from '../../lib/monitor/status';
 import { acquireStateDb, releaseStateDb } from '../../lib/state/shared-db';
 import { WayBackWriter, wayBackSettingsFromEnv, type TakeResult } from '../../lib/way-back';
 import type { BueroConnectionConfigNode } from '../buero-connection/api';
 import { upgradeConfig } from '../shared/config-version';
+import { nodeLabel } from '../shared/label';
 import { reportHealth, serveMonitoring } from '../shared/monitoring';
 import { throttledStatus } from '../shared/status';
 import { typedInputReader } from '../shared/typed-input';
@@ -93,7 +95,8 @@ export = function (RED: NodeAPI) {
           SYNC_OUTLOOK_CATEGORY: text(typed(config.category, config.categoryType)),
           SYNC_OUTLOOK_DELETES: text(typed(config.deletes, config.deletesType)),
           SYNC_CONFLICT: text(typed(config.conflict, config.conflictType)),
-          SYNC_TIMEZONE: text(config.timeZone),
+          // `${SYNC_TIMEZONE}` in the reference flow: Node-RED leaves it as it is when unset (the default then).
+          SYNC_TIMEZONE: expandVariables(text(config.timeZone), nodeRedLookup((name) => RED.util.getSetting(node, name))),
         },
         (warning) => node.warn(warning),
       );
@@ -116,6 +119,7 @@ export = function (RED: NodeAPI) {
           fields: conn.fields,
           mandant: conn.mandant,
           settings,
+          source: nodeLabel(node),
         });
       }
     } catch (err) {
