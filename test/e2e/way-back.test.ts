@@ -44,9 +44,12 @@ for (const online of [false, true]) {
 
     after(async function () {
       // Every request the way back and lane 1 sent was valid: EWS against the XSDs, Graph against its v1.0 metadata.
-      if (rig && online) assert.deepEqual(rig.sandbox.graph.schemaViolations, [], "requests that broke Graph's v1.0 metadata");
-      if (rig && !online) assert.equal(rig.sandbox.ews.stats().schemaInvalid, 0, 'EWS requests that broke the schema');
-      await rig?.close();
+      try {
+        if (rig && online) assert.deepEqual(rig.sandbox.graph.schemaViolations, [], "requests that broke Graph's v1.0 metadata");
+        if (rig && !online) assert.equal(rig.sandbox.ews.stats().schemaInvalid, 0, 'EWS requests that broke the schema');
+      } finally {
+        await rig?.close();
+      }
     });
 
     /** The büro+ appointment, once lane 1 has put it into Anna's mailbox. */
