@@ -77,7 +77,7 @@ describe('end to end: the reference flows as flows.json on a fresh Node-RED with
       const status = await fetch(`${nodeRed.url}/buero-sync/status`);
       const body = (await status.json()) as { status: string; nodes: { type: string; state: string }[] };
       assert.equal(status.status, 200, JSON.stringify(body));
-      assert.deepEqual(body.nodes.map((x) => x.type).sort(), ['buero-changes', 'buero-exchange-writer']);
+      assert.deepEqual(body.nodes.map((x) => x.type).sort(), ['buero-changes', 'buero-exchange-writer', 'buero-outlook-changes', 'buero-writer']);
 
       const output = nodeRed.output();
       assert.doesNotMatch(output, /\[error\]/, 'no error in the Node-RED log');

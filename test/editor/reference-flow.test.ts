@@ -71,7 +71,7 @@ describe('editor (Chromium): the reference flow from Import › Examples, agains
       RED.nodes.eachNode((n: { type: string }) => {
         if (n.type.startsWith('buero-')) count++;
       });
-      return count === 4;
+      return count === 6; // two lanes: three nodes each
     });
     // Drop the imported nodes where they are, show their tab, then deploy as a user does.
     await page.mouse.click(700, 500);
