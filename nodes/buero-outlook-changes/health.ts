@@ -1,3 +1,4 @@
+import { ExchangeCode, WayBackCode } from '../../lib/error-codes';
 import type { PartHealth } from '../../lib/monitor/status';
 import type { SourceStatus } from '../../lib/way-back';
 
@@ -32,11 +33,11 @@ export function mailboxHealth(s: SourceStatus, clock: HealthClock, now: number):
     const ok = folders.filter((f) => f.state !== 'error').map((f) => time(f.lastPollAt));
     const last = ok.reduce<number | undefined>(latest, undefined);
     lastSuccess = latest(lastSuccess, last);
-    const error = bad && { code: bad.code ?? (bad.state === 'paused' ? 'WAYBACK_DELETIONS_HELD' : 'EXCHANGE_UNAVAILABLE'), message: bad.reason ?? bad.state };
+    const error = bad && { code: bad.code ?? (bad.state === 'paused' ? WayBackCode.deletionsHeld : ExchangeCode.unavailable), message: bad.reason ?? bad.state };
     return { mailbox, ...part(clock, `mailbox ${mailbox}`, !!bad, now, last, error) };
   });
   const failed = s.folders.filter((f) => f.state === 'error');
   const down = s.folders.length > 0 && failed.length === s.folders.length;
-  const error = down ? { code: failed[0].code ?? 'EXCHANGE_UNAVAILABLE', message: failed[0].reason ?? 'error' } : undefined;
+  const error = down ? { code: failed[0].code ?? ExchangeCode.unavailable, message: failed[0].reason ?? 'error' } : undefined;
   return { exchange: part(clock, 'Exchange', down, now, lastSuccess, error), mailboxes };
 }
