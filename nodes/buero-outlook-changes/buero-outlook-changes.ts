@@ -221,9 +221,10 @@ export = function (RED: NodeAPI) {
   // The deletion guard's part of the edit dialog: the paused mailboxes, and resuming one.
   RED.httpAdmin.get('/buero-outlook-changes/:id/paused', RED.auth.needsPermission('buero-outlook-changes.read'), (req, res) => {
     const source = sourceOf(req.params.id);
-    if (!source) return void res.status(404).json({ error: RED._('buero-outlook-changes.errors.notDeployed') });
+    // A node not deployed (or switched off) has nothing paused: the dialog says so, without an HTTP error.
+    if (!source) return void res.json({ deployed: false, paused: [] });
     const paused = source.status().folders.filter((f) => f.state === 'paused').map((f) => ({ mailbox: f.mailbox, kind: f.kind, reason: f.reason ?? '' }));
-    res.json({ paused });
+    res.json({ deployed: true, paused });
   });
   RED.httpAdmin.post('/buero-outlook-changes/:id/resume', RED.auth.needsPermission('buero-outlook-changes.write'), (req, res) => {
     const source = sourceOf(req.params.id);
