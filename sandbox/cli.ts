@@ -1,7 +1,8 @@
 /**
  * `npm start`: the sync on the built-in sandbox. Starts the büro+, Exchange (EWS) and Azure AD
  * simulators with generated demo data, then Node-RED with this package and the reference flow
- * deployed against them, and prints where to look. Ctrl-C stops everything.
+ * (both lanes: büro+ → Exchange and the way back) deployed against them, and prints where to
+ * look; the mailbox page lets a person change appointments "in Outlook". Ctrl-C stops everything.
  *
  *   node dist/sandbox/cli.js                 simulators only
  *   node dist/sandbox/cli.js --node-red      simulators + Node-RED with the reference flow
@@ -64,7 +65,11 @@ async function main(): Promise<void> {
   console.log(` Microsoft Graph         ${sandbox.graph.httpsUrl}`);
   console.log(` Exchange mailboxes      ${sandbox.mailboxes.length} (${sandbox.mailboxes.slice(0, 3).join(', ')}, …)`);
   console.log(line);
-  console.log(nodeRed ? ' Change an appointment, task or contact on the büro+ page; it reaches the\n mailbox page within one poll interval (5 s here). Ctrl-C stops everything.' : ' Ctrl-C stops the simulators.');
+  console.log(
+    nodeRed
+      ? ' Change an appointment, task or contact on the büro+ page; it reaches the\n mailbox page within one poll interval (5 s here). The way back: edit, create\n or delete an appointment on the mailbox page ("in Outlook"); it reaches the\n büro+ page within one Exchange poll (5 s here). Ctrl-C stops everything.'
+      : ' Ctrl-C stops the simulators.',
+  );
   console.log(line);
 
   let stopping = false;
