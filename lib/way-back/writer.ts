@@ -11,7 +11,7 @@
  */
 import type { FieldMap } from '../buero/fields';
 import type { BueroValues, BueroWriter, SavedRow } from '../buero/writer';
-import { WayBackCode } from '../error-codes';
+import { BueroCode, WayBackCode } from '../error-codes';
 import { SyncError } from '../errors';
 import { entryOfItem } from '../exchange/changes';
 import { contentHash, fieldHashes, mergeHashes } from '../exchange/content';
@@ -246,7 +246,7 @@ export class WayBackWriter {
     const result = await this.o.bueroWriter.delete({ mailbox, itemId: change.itemId, id: record, expectedLsn: current.lsn });
     if (result.outcome === 'changed') return notTaken('changed-in-buero');
     if (result.outcome === 'failed') {
-      if (result.error.code === 'BUERO_RECORD_GONE') {
+      if (result.error.code === BueroCode.recordGone) {
         forget();
         return { outcome: 'skipped', reason: 'gone', record: recordName };
       }
