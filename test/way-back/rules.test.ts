@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Appointment } from '../../lib/exchange/model';
 import type { TransportName } from '../exchange/graph-support';
-import { itemsWithKey } from '../exchange/graph-support';
+import { itemsWithKey, text } from '../exchange/graph-support';
 import { ANNA, BERND, itemOf, keyOf, outcomes, setup, type Setup } from './support';
 
 // The way back's rules end to end in the engine: Outlook (sandbox/outlook on the simulators'
@@ -56,13 +56,15 @@ for (const name of ['ews', 'graph'] as TransportName[]) {
       s.w.outlook.editAppointment(itemOf(s, ANNA, keyOf(id, 1)), { subject: '  Besuch Müller neu  ' });
       await s.poll();
       assert.equal(s.row(id).fldKurzInfo, 'Besuch Müller neu', 'büro+ trimmed it');
-      const [o] = await s.laneOne(id);
-      assert.ok(o.ok && o.action === 'updated', 'lane 1 writes the trimmed subject once');
+      await s.laneOne(id);
+      // The readers take a subject as lane 1's mapper writes one (trimmed), so Outlook and büro+ agree already.
+      assert.equal(text(itemOf(s, ANNA, keyOf(id, 1)).fields.Subject)?.trim(), 'Besuch Müller neu');
       await s.poll();
-      assert.deepEqual(outcomes(s.taken), ['skipped:echo', 'written', 'skipped:echo']);
+      await s.poll();
       const [again] = await s.laneOne(id);
       assert.ok(again.ok && again.action === 'unchanged');
-      assert.equal(s.mutations(), 1);
+      assert.equal(s.mutations(), 1, 'one büro+ write, no ping-pong');
+      assert.deepEqual(outcomes(s.taken).filter((o) => o === 'written'), ['written']);
     });
 
     it('only the owner\'s copy writes back: a participant\'s edit is logged, not taken', async function () {
@@ -82,7 +84,7 @@ for (const name of ['ews', 'graph'] as TransportName[]) {
       s.sim.db.modify('tblCalendar', id, { fldOrt: 'Aachen' });
       await s.laneOne(id, [2]);
       const copy = itemOf(s, BERND, keyOf(id, 2));
-      assert.equal(copy.subject ?? (copy as unknown as { Subject: string }).Subject, 'Besuch Müller');
+      assert.equal(text(copy.fields.Subject), 'Besuch Müller');
     });
 
     for (const conflict of ['buero', 'outlook'] as const) {
@@ -104,7 +106,7 @@ for (const name of ['ews', 'graph'] as TransportName[]) {
         // Lane 1 then brings Outlook to büro+'s merged values.
         await s.laneOne(id);
         const item = itemOf(s, ANNA, keyOf(id, 1));
-        assert.equal(item.location ?? '', String(row.fldOrt));
+        assert.equal(text(item.fields.Location), String(row.fldOrt));
       });
     }
 
