@@ -186,7 +186,8 @@ export class WayBackWriter {
       return { outcome: 'skipped', reason };
     };
     if (change.kind === 'appointment' && change.isOrganizer === false) return skip('invitation', 'way-back-invitation');
-    if (change.createdAt && change.baselineAt !== undefined && Date.parse(change.createdAt) < change.baselineAt) return skip('before-baseline');
+    // EWS gives created-at times in whole seconds: an item of the baseline's own second counts as after it.
+    if (change.createdAt && change.baselineAt !== undefined && Date.parse(change.createdAt) < Math.floor(change.baselineAt / 1000) * 1000) return skip('before-baseline');
     if (s.outlookNew === 'off') return skip('new-not-taken');
     if (s.outlookNew === 'category' && !(item.categories ?? []).some((x) => x.trim().toLowerCase() === s.outlookCategory.trim().toLowerCase())) return skip('new-not-taken');
     if (change.kind === 'appointment' && (item as Appointment).recurrence) return skip('series-not-taken', 'way-back-series-not-taken', { record: '', what: 'new-series' });

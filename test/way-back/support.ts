@@ -70,6 +70,7 @@ export interface SetupOptions {
   fieldRights?: Record<string, FieldRights>;
   kinds?: ChangeKind[];
   file?: string;
+  ackTimeoutMs?: number;
 }
 
 export async function setup(name: TransportName, options: SetupOptions = {}): Promise<Setup> {
@@ -155,8 +156,9 @@ export async function setup(name: TransportName, options: SetupOptions = {}): Pr
     mailboxes: () => [{ mailbox: ANNA, user: { nr: 1 } }, { mailbox: BERND, user: { nr: 2 } }],
     kinds: options.kinds ?? ['appointment'],
     settings,
-    clock,
-    ackTimeoutMs: 20_000,
+    // Exchange's created-at times are the simulator's real ones: the baseline is compared with them.
+    clock: Date.now,
+    ackTimeoutMs: options.ackTimeoutMs ?? 20_000,
     emit: (m) => {
       messages.push(m);
       if (s.holdAcks) return;
