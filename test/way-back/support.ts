@@ -11,6 +11,7 @@ import { BueroWriter } from '../../lib/buero/writer';
 import type { ChangeKind } from '../../lib/exchange/changes';
 import type { WriteOutcome } from '../../lib/exchange/writer';
 import type { SyncEvent } from '../../lib/log/events';
+import { infoText } from '../../lib/log/format';
 import { mapChange, resolveSettings } from '../../lib/mapping';
 import { openStateDb, type StateDb } from '../../lib/state/db';
 import { IdMap } from '../../lib/state/id-map';
@@ -133,6 +134,14 @@ export async function setup(name: TransportName, options: SetupOptions = {}): Pr
     mutations: () => bueroMutations,
     infos: (code) => events.filter((e): e is Extract<SyncEvent, { type: 'info' }> => e.type === 'info' && e.code === code),
     close: async () => {
+      // Every line the way back logged has its words in both languages, from its values.
+      for (const e of events) {
+        if (e.type !== 'info' || !e.code.startsWith('way-back')) continue;
+        for (const language of ['de', 'en'] as const) {
+          const line = infoText(e, language);
+          assert.ok(line && !/undefined|\[object/.test(line), `${e.code} (${language}): ${line}`);
+        }
+      }
       await s.source.close();
       await lane1.close();
       http.close();
