@@ -18,5 +18,5 @@ export type {
 } from './types';
 export { DEFAULT_WAY_BACK_SETTINGS, wayBackSettingsFromEnv } from './settings';
 export { OutlookChangeSource, syncedMailboxes, type OutlookChangeSourceOptions } from './source';
-export { WayBackWriter, type WayBackWriterOptions } from './writer';
+export { WayBackWriter, linkedInIdMap, type WayBackWriterOptions } from './writer';
 export { DeletionGuard, GUARD_MIN_DELETES, GUARD_SHARE } from './guard';

@@ -87,7 +87,11 @@ export class WayBackWriter {
     if (!entry && change.key) entry = this.idMap.get(mailbox, change.key);
     if (change.op === 'deleted') return this.deleted(change, entry, t);
     if (!change.item) return { outcome: 'refused', error: new SyncError(WayBackCode.internal, `${itemText(change)}: the change carries no item.`), retryable: false };
-    if (!entry && change.key) entry = this.rebuilt(change, change.key);
+    if (!entry && change.key) {
+      entry = this.rebuilt(change, change.key);
+      // Stamped by a create whose end was lost (a crash before the id map held it): that create is done.
+      if (entry) this.o.bueroWriter.clearPending({ mailbox, itemId: change.itemId });
+    }
     if (!entry) return this.created(change, t);
     return this.updated(change, entry, t);
   }
@@ -376,4 +380,13 @@ function pick(values: Record<string, unknown>, names: string[]): BueroValues {
 
 function show(value: unknown): string {
   return value === null || value === undefined ? '—' : String(value);
+}
+
+/**
+ * For BueroWriter's `isLinked`: true when the id map links a büro+ calendar record to an
+ * Exchange item in any mailbox (a lost create is never recovered onto such a record).
+ */
+export function linkedInIdMap(db: StateDb, mandant: number): (recordId: number) => boolean {
+  const stmt = db.prepare('SELECT 1 FROM exchange_id_map WHERE key LIKE ? LIMIT 1');
+  return (recordId) => stmt.get(`buero:${mandant}:${TABLE}:${recordId}:%`) !== undefined;
 }

@@ -16,7 +16,7 @@ import { mapChange, resolveSettings } from '../../lib/mapping';
 import { openStateDb, type StateDb } from '../../lib/state/db';
 import { IdMap } from '../../lib/state/id-map';
 import {
-  DEFAULT_WAY_BACK_SETTINGS, OutlookChangeSource, WayBackWriter,
+  DEFAULT_WAY_BACK_SETTINGS, OutlookChangeSource, WayBackWriter, linkedInIdMap,
   type PollReport, type Taken, type WayBackMessage, type WayBackSettings,
 } from '../../lib/way-back';
 import { generateBueroData, startBueroSimulator, type BueroSimulator, type Row } from '../../sandbox/buero';
@@ -88,7 +88,7 @@ export async function setup(name: TransportName, options: SetupOptions = {}): Pr
   const http = new HttpTransport();
   const client = new BueroClient({ endpoint: sim.url, transport: http, auth: new StaticToken('T'), fields });
   const idMap = new IdMap(db);
-  const bueroWriter = new BueroWriter({ client, db, fields, timeZone: ZONE, clock, sleep: async () => {}, isLinked: () => false });
+  const bueroWriter = new BueroWriter({ client, db, fields, timeZone: ZONE, clock, sleep: async () => {}, isLinked: linkedInIdMap(db, data.mandant) });
   const settings: WayBackSettings = { ...DEFAULT_WAY_BACK_SETTINGS, timeZone: ZONE, ...options.settings };
   const lane1 = rig(w.transport, { file });
   const writer = new WayBackWriter({ bueroWriter, transport: w.transport, db, fields, mandant: data.mandant, settings, clock });
