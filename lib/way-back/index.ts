@@ -1,6 +1,6 @@
 /**
  * The way back (Outlook → büro+, docs/behaviours.md B14): the engine under the nodes
- * `buero-outlook-changes` (OutlookChangeSource) and `buero-outlook-writer` (WayBackWriter).
+ * `buero-outlook-changes` (OutlookChangeSource) and `buero-writer` (WayBackWriter).
  * No Node-RED here. The public API is described in docs/architecture.md ("The way back").
  */
 export type {
