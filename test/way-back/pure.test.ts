@@ -12,7 +12,7 @@ describe('way back: settings, merge, guard', function () {
       SYNC_OUTLOOK_DELETES: 'ignore', SYNC_CONFLICT: 'outlook', SYNC_TIMEZONE: 'Europe/Vienna',
     }, (w) => warnings.push(w));
     assert.deepEqual(s, { twoWay: false, pollSeconds: 120, outlookNew: 'category', outlookCategory: 'CRM', outlookDeletes: 'ignore', conflict: 'outlook', timeZone: 'Europe/Vienna' });
-    assert.deepEqual(warnings, []);
+    assert.equal(warnings.length, 0);
     const d = wayBackSettingsFromEnv({ SYNC_CONFLICT: 'newest', SYNC_EXCHANGE_POLL_SECONDS: 'soon' }, (w) => warnings.push(w));
     assert.deepEqual([d.twoWay, d.pollSeconds, d.outlookNew, d.outlookCategory, d.outlookDeletes, d.conflict], [true, 60, 'all', 'büro+', 'delete', 'buero']);
     assert.equal(warnings.length, 2);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import type { TransportName } from '../exchange/graph-support';
 import { ExchangeCursorStore } from '../../lib/state/exchange-cursor';
-import { ANNA, itemOf, keyOf, outcomes, setup, type Setup } from './support';
+import { itemsWithKey } from '../exchange/graph-support';
+import { ANNA, BERND, itemOf, keyOf, outcomes, setup, type Setup } from './support';
 
 // The way back's safety nets: the deletion guard, the cursor committed only after every
 // acknowledgement, an expired cursor started over without duplicates, series changes not
@@ -119,6 +120,36 @@ for (const name of ['ews', 'graph'] as TransportName[]) {
       assert.ok(err.message.includes(ANNA));
       assert.equal(s.row(b).fldKurzInfo, 'Zweiter (neu)');
       assert.equal(s.row(a).fldOrt, 'Köln');
+    });
+
+    it('deletions not taken: a participant\'s copy, SYNC_OUTLOOK_DELETES=ignore, an entry changed in büro+ meanwhile; each logged, the copy comes back with the next büro+ change', async function () {
+      s = await setup(name, { settings: { outlookDeletes: 'ignore' } });
+      await s.baseline();
+      const shared = s.insert({ fldKurzInfo: 'Mit Bernd', fldBeginn: '2026-04-14T10:00:00', fldEnde: '2026-04-14T11:00:00' }).fldID as number;
+      await s.laneOne(shared, [2]);
+      await s.poll();
+      s.w.outlook.deleteItem(itemOf(s, BERND, keyOf(shared, 2)));
+      s.w.outlook.deleteItem(itemOf(s, ANNA, keyOf(shared, 1)));
+      await s.poll();
+      assert.ok(s.sim.db.get('tblCalendar', shared), 'büro+ keeps it');
+      assert.deepEqual(s.infos('way-back-delete-not-taken').map((e) => e.params?.why).sort(), ['ignore', 'participant']);
+      assert.equal(s.mutations(), 0);
+      s.sim.db.modify('tblCalendar', shared, { fldOrt: 'Neu' });
+      await s.laneOne(shared, [2]);
+      assert.equal(itemsWithKey(s.w.ex.ews.store, ANNA, keyOf(shared, 1)).length, 1, 'the owner\'s copy is back');
+      assert.equal(itemsWithKey(s.w.ex.ews.store, BERND, keyOf(shared, 2)).length, 1, 'the participant\'s copy is back');
+    });
+
+    it('a deletion in Outlook of an entry büro+ changed since the last sync: büro+ wins, nothing deleted', async function () {
+      s = await setup(name);
+      await s.baseline();
+      const id = await synced();
+      await s.poll();
+      s.sim.db.modify('tblCalendar', id, { fldKurzInfo: 'In büro+ geändert' });
+      s.w.outlook.deleteItem(itemOf(s, ANNA, keyOf(id, 1)));
+      await s.poll();
+      assert.ok(s.sim.db.get('tblCalendar', id));
+      assert.equal(s.infos('way-back-delete-not-taken')[0]?.params?.why, 'changed-in-buero');
     });
 
     it('tasks: subject, due date and done come back; a new task becomes an Aufgabe; a deleted task is logged, not deleted', async function () {
