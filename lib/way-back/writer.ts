@@ -23,7 +23,7 @@ import { appointmentToBuero, mergeSeriesExceptions, taskToBuero, type BackResult
 import type { StateDb } from '../state/db';
 import { IdMap, normalise, type IdMapEntry } from '../state/id-map';
 import { formatDate, localOf, parseBueroDateTime } from '../time';
-import { appointmentEdits, merge, taskEdits } from './merge';
+import { APPOINTMENT_NEUTRAL, TASK_NEUTRAL, appointmentEdits, merge, taskEdits } from './merge';
 import { SyncedStore } from './synced';
 import type { SkipReason, Taken, TakeResult, WayBackChange, WayBackSettings } from './types';
 
@@ -115,6 +115,13 @@ export class WayBackWriter {
       this.noteInSync(change, entry);
       return { outcome: 'skipped', reason: 'echo', record: recordName };
     }
+    // Nothing of the two-way fields changed (a body, a category): no büro+ read at all.
+    const moved = change.kind === 'appointment' && (change.modifiedOccurrences?.length ?? 0) > 0;
+    const now = fieldHashes(item);
+    if (!moved && (change.kind === 'appointment' ? APPOINTMENT_NEUTRAL : TASK_NEUTRAL).every((f) => now[f] === entry.fields[f])) {
+      this.holds(change, entry);
+      return { outcome: 'skipped', reason: 'unchanged', record: recordName };
+    }
     const current = await this.o.bueroWriter.read(record);
     if (!current) {
       t.info('way-back-gone', { mailbox, item: change.itemId, record: recordName });
@@ -124,7 +131,6 @@ export class WayBackWriter {
     const edits = change.kind === 'appointment'
       ? appointmentEdits(item as Appointment, entry.fields, exceptionDates(current.values[c.seriesExceptions]))
       : taskEdits(item as Task, entry.fields);
-    const moved = change.kind === 'appointment' && entry.changeKey !== change.changeKey && (change.modifiedOccurrences?.length ?? 0) > 0;
     if (edits.take.length === 0 && !edits.patternChanged && !moved) {
       this.holds(change, entry);
       return { outcome: 'skipped', reason: 'unchanged', record: recordName };
