@@ -103,6 +103,26 @@ for (const name of ['ews', 'graph'] as TransportName[]) {
       assert.equal(s.mutations(), 0);
     });
 
+    it('an edit of no two-way field (a category) is not taken and costs no büro+ request; a changed series pattern is logged, not taken', async function () {
+      s = await setup(name);
+      await s.baseline();
+      const single = await synced();
+      const series = await synced({ fldKurzInfo: 'Jour fixe', fldBeginn: '2026-04-06T09:00:00', fldEnde: '2026-04-06T10:00:00', fldSerie: 'FREQ=WEEKLY;BYDAY=MO;COUNT=10' });
+      await s.poll();
+      const requests = s.sim.stats().requests;
+      s.w.outlook.editAppointment(itemOf(s, ANNA, keyOf(single, 1)), { categories: ['Privat'] });
+      await s.poll();
+      assert.deepEqual(outcomes(s.taken).slice(-1), ['skipped:unchanged']);
+      assert.equal(s.sim.stats().requests, requests, 'büro+ was not asked');
+      s.w.outlook.editAppointment(itemOf(s, ANNA, keyOf(series, 1)), { recurrence: { pattern: 'weekly', days: ['tuesday'], count: 10 } });
+      await s.poll();
+      const lines = s.infos('way-back-series-not-taken');
+      assert.equal(lines.length, 1, outcomes(s.taken).join());
+      assert.equal(lines[0].params?.what, 'pattern');
+      assert.equal(s.row(series).fldSerie, 'FREQ=WEEKLY;BYDAY=MO;COUNT=10');
+      assert.equal(s.mutations(), 0);
+    });
+
     it('a field the büro+ user may not write: one error naming mailbox, item and field; the others of the poll are written', async function () {
       s = await setup(name);
       await s.baseline();
