@@ -84,6 +84,21 @@ const en: LogTexts = {
     backfill: (p) => `Backfill emitted ${p.appointments} appointments, ${p.tasks} tasks, ${p.contacts} contacts${p.perMailbox ? ` (per mailbox appointments/tasks/contacts: ${p.perMailbox})` : ''}.`,
     'backfill-dry-run': (p) => `Backfill dry run: would write ${p.appointments} appointments, ${p.tasks} tasks, ${p.contacts} contacts${p.perMailbox ? ` (per mailbox appointments/tasks/contacts: ${p.perMailbox})` : ''}.`,
     'log-lines-lost': (p) => `${p.count} log line(s) could not be written to this file (see Node-RED's log)`,
+    // The way back (Outlook → büro+).
+    'way-back-baseline': (p) => `Way back: baseline recorded for ${p.mailbox} (${p.kind}s); changes made in Outlook from now on come back to büro+.`,
+    'way-back-start-over': (p) => `Way back: the position in ${p.mailbox} (${p.kind}s) is no longer valid (${p.reason}); read again from the start, nothing is taken twice.`,
+    'way-back-paused': (p) => `Way back paused for ${p.mailbox} (${p.kind}s): one poll would delete ${p.deletes} of ${p.synced} synced items in büro+. Nothing was deleted; check the mailbox and resume the way back to let the deletions through.`,
+    'way-back-resumed': (p) => `Way back resumed for ${p.mailbox} by the administrator.`,
+    'way-back-written': (p) => `Way back: ${p.kind} ${p.record} changed in Outlook (${p.mailbox}) written to büro+: ${p.fields}.`,
+    'way-back-changed-on-save': (p) => `Way back: büro+ changed ${p.fields} of ${p.record} on save; Outlook gets büro+'s value.`,
+    'way-back-created': (p) => `Way back: new ${p.kind} "${p.subject}" from Outlook (${p.mailbox}) created in büro+ as ${p.record}.`,
+    'way-back-deleted': (p) => `Way back: ${p.kind} ${p.record} deleted in Outlook (${p.mailbox}) deleted in büro+.`,
+    'way-back-conflict': (p) => `Way back: conflict on ${p.record}, field ${p.field} changed in büro+ ("${p.buero}") and in Outlook ("${p.outlook}", ${p.mailbox}): ${p.winner === 'outlook' ? 'Outlook' : 'büro+'} wins.`,
+    'way-back-participant': (p) => `Way back: ${p.kind} ${p.record} changed in a participant's copy (${p.mailbox}), not taken back; the next change from büro+ overwrites it.`,
+    'way-back-invitation': (p) => `Way back: invitation "${p.subject}" received by ${p.mailbox} from someone else is not taken into büro+.`,
+    'way-back-series-not-taken': (p) => `Way back: ${seriesWhat(String(p.what), 'en')} in ${p.mailbox}${p.record ? ` (${p.record})` : ''} not taken back; the next change from büro+ wins.`,
+    'way-back-delete-not-taken': (p) => `Way back: ${p.kind} ${p.record} deleted in Outlook (${p.mailbox}) not deleted in büro+ (${deleteWhy(String(p.why), 'en')}); it comes back with the next change from büro+.`,
+    'way-back-gone': (p) => `Way back: ${p.record} changed in Outlook (${p.mailbox}) no longer exists in büro+; not taken back.`,
   },
   noReason: 'no reason given',
   noMessage: 'no message',
@@ -136,6 +151,21 @@ const de: LogTexts = {
     backfill: (p) => `Nachsynchronisation: ${p.appointments} Termine, ${p.tasks} Aufgaben, ${p.contacts} Kontakte ausgegeben${p.perMailbox ? ` (je Postfach Termine/Aufgaben/Kontakte: ${p.perMailbox})` : ''}.`,
     'backfill-dry-run': (p) => `Nachsynchronisation (Probelauf): würde ${p.appointments} Termine, ${p.tasks} Aufgaben, ${p.contacts} Kontakte schreiben${p.perMailbox ? ` (je Postfach Termine/Aufgaben/Kontakte: ${p.perMailbox})` : ''}.`,
     'log-lines-lost': (p) => `${p.count} Protokollzeile(n) konnten nicht in diese Datei geschrieben werden (siehe Node-RED-Log)`,
+    // Der Rückweg (Outlook → büro+).
+    'way-back-baseline': (p) => `Rückweg: Ausgangsstand für ${p.mailbox} (${kindDe(p.kind)}) erfasst; in Outlook ab jetzt Geändertes kommt zu büro+ zurück.`,
+    'way-back-start-over': (p) => `Rückweg: die Position in ${p.mailbox} (${kindDe(p.kind)}) ist nicht mehr gültig (${p.reason}); neu von vorn gelesen, nichts wird doppelt übernommen.`,
+    'way-back-paused': (p) => `Rückweg für ${p.mailbox} (${kindDe(p.kind)}) angehalten: ein Abruf würde ${p.deletes} von ${p.synced} synchronisierten Elementen in büro+ löschen. Nichts wurde gelöscht; Postfach prüfen und den Rückweg fortsetzen, um die Löschungen zuzulassen.`,
+    'way-back-resumed': (p) => `Rückweg für ${p.mailbox} vom Administrator fortgesetzt.`,
+    'way-back-written': (p) => `Rückweg: ${kindDe(p.kind, true)} ${p.record}, in Outlook geändert (${p.mailbox}), in büro+ geschrieben: ${p.fields}.`,
+    'way-back-changed-on-save': (p) => `Rückweg: büro+ hat beim Speichern ${p.fields} von ${p.record} geändert; Outlook erhält den Wert aus büro+.`,
+    'way-back-created': (p) => `Rückweg: neu in Outlook (${p.mailbox}) „${p.subject}“ in büro+ als ${p.record} angelegt.`,
+    'way-back-deleted': (p) => `Rückweg: ${kindDe(p.kind, true)} ${p.record}, in Outlook gelöscht (${p.mailbox}), in büro+ gelöscht.`,
+    'way-back-conflict': (p) => `Rückweg: Konflikt bei ${p.record}, Feld ${p.field} in büro+ („${p.buero}“) und in Outlook („${p.outlook}“, ${p.mailbox}) geändert: ${p.winner === 'outlook' ? 'Outlook' : 'büro+'} gewinnt.`,
+    'way-back-participant': (p) => `Rückweg: ${kindDe(p.kind, true)} ${p.record} in der Kopie eines Teilnehmers geändert (${p.mailbox}), nicht übernommen; die nächste Änderung aus büro+ überschreibt sie.`,
+    'way-back-invitation': (p) => `Rückweg: Einladung „${p.subject}“, die ${p.mailbox} von jemand anderem erhalten hat, wird nicht in büro+ übernommen.`,
+    'way-back-series-not-taken': (p) => `Rückweg: ${seriesWhat(String(p.what), 'de')} in ${p.mailbox}${p.record ? ` (${p.record})` : ''} nicht übernommen; die nächste Änderung aus büro+ gilt.`,
+    'way-back-delete-not-taken': (p) => `Rückweg: ${kindDe(p.kind, true)} ${p.record}, in Outlook gelöscht (${p.mailbox}), in büro+ nicht gelöscht (${deleteWhy(String(p.why), 'de')}); es kommt mit der nächsten Änderung aus büro+ zurück.`,
+    'way-back-gone': (p) => `Rückweg: ${p.record}, in Outlook geändert (${p.mailbox}), gibt es in büro+ nicht mehr; nicht übernommen.`,
   },
   noReason: 'kein Grund angegeben',
   noMessage: 'keine Meldung',
@@ -161,4 +191,36 @@ export const catalogues: Record<Language, LogTexts> = { de, en };
 
 export function isLanguage(value: unknown): value is Language {
   return value === 'de' || value === 'en';
+}
+
+/** The way back's kind in German: plural for a folder, singular with its article for an item. */
+function kindDe(kind: unknown, item = false): string {
+  if (kind === 'task') return item ? 'Aufgabe' : 'Aufgaben';
+  return item ? 'Termin' : 'Termine';
+}
+
+/** What of a series the way back did not take (`pattern`, `moved:<dates>`, `new-series`). */
+function seriesWhat(what: string, language: Language): string {
+  const dates = what.startsWith('moved:') ? what.slice(6) : '';
+  if (language === 'de') {
+    if (what === 'pattern') return 'geändertes Serienmuster';
+    if (what === 'new-series') return 'in Outlook angelegte Serie';
+    return `verschobene Serientermine ${dates}`;
+  }
+  if (what === 'pattern') return 'changed series pattern';
+  if (what === 'new-series') return 'series made in Outlook';
+  return `moved occurrences ${dates}`;
+}
+
+/** Why a deletion in Outlook did not delete the büro+ entry. */
+function deleteWhy(why: string, language: Language): string {
+  const de: Record<string, string> = {
+    participant: 'Kopie eines Teilnehmers', ignore: 'SYNC_OUTLOOK_DELETES=ignore', task: 'Aufgaben werden nicht aus Outlook gelöscht',
+    ended: 'der Termin ist vorbei', 'changed-in-buero': 'in büro+ inzwischen geändert',
+  };
+  const en: Record<string, string> = {
+    participant: "a participant's copy", ignore: 'SYNC_OUTLOOK_DELETES=ignore', task: 'tasks are not deleted from Outlook',
+    ended: 'the appointment has ended', 'changed-in-buero': 'changed in büro+ meanwhile',
+  };
+  return (language === 'de' ? de : en)[why] ?? why;
 }

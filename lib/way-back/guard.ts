@@ -24,13 +24,13 @@ export class DeletionGuard {
   /** Resumed by the administrator: the next read goes through whatever it deletes. */
   private readonly resumed = new Set<string>();
 
-  /** Whether a read that deletes `deletes` of `synced` items may pass. */
-  judge(mailbox: string, kind: ChangeKind, deletes: number, synced: number): GuardVerdict {
-    const id = folderId(mailbox, kind);
-    if (this.resumed.delete(id)) {
-      this.held.delete(id);
-      return { hold: false, deletes, synced };
-    }
+  /** True once after `resume`: the poll that follows passes whatever it deletes. */
+  takeResume(mailbox: string, kind: ChangeKind): boolean {
+    return this.resumed.delete(folderId(mailbox, kind));
+  }
+
+  /** Whether a poll that deletes `deletes` of `synced` items may pass. */
+  judge(deletes: number, synced: number): GuardVerdict {
     const hold = deletes >= GUARD_MIN_DELETES && deletes > GUARD_SHARE * synced;
     return { hold, deletes, synced };
   }

@@ -162,6 +162,8 @@ export class OutlookChangeSource {
     const folder = CHANGE_FOLDER[f.kind];
     const time = () => new Date(this.clock()).toISOString();
     f.status.lastPollAt = time();
+    let deleted = 0;
+    const resumed = this.guard.takeResume(f.mailbox, f.kind);
     try {
       for (let rounds = 0; rounds < 100 && !this.closed; rounds++) {
         const stored = this.cursors.get(f.mailbox, folder);
@@ -185,7 +187,10 @@ export class OutlookChangeSource {
           this.o.event({ type: 'info', code: 'way-back-baseline', params: { mailbox: f.mailbox, kind: f.kind }, time: time() });
           break;
         }
-        if (this.held(f, result.changes, report)) return;
+        // The guard counts the deletions of the whole poll (a poll may read several pages).
+        const deletes = result.changes.filter((c) => c.op === 'deleted' && entryOfItem(this.idMap, f.mailbox, c.itemId)).length;
+        if (!resumed && this.held(f, deleted + deletes, report)) return;
+        deleted += deletes;
         const acked = await this.emitAll(f, result.changes, baselineAt, report);
         if (!acked) break; // not every change acknowledged in time: read again next poll
         commit();
@@ -210,11 +215,10 @@ export class OutlookChangeSource {
   }
 
   /** The deletion guard: true when the read is held (nothing emitted, the cursor stays). */
-  private held(f: Folder, changes: ExchangeChange[], report: PollReport): boolean {
-    const deletes = changes.filter((c) => c.op === 'deleted' && entryOfItem(this.idMap, f.mailbox, c.itemId)).length;
+  private held(f: Folder, deletes: number, report: PollReport): boolean {
     if (deletes === 0) return false;
     const synced = this.idMap.count(f.mailbox, f.kind);
-    const verdict = this.guard.judge(f.mailbox, f.kind, deletes, synced);
+    const verdict = this.guard.judge(deletes, synced);
     if (!verdict.hold) return false;
     const reason = `one poll would delete ${deletes} of ${synced} synced items`;
     this.guard.hold(f.mailbox, f.kind, reason);

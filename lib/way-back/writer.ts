@@ -11,7 +11,7 @@
  */
 import type { FieldMap } from '../buero/fields';
 import type { BueroValues, BueroWriter, SavedRow } from '../buero/writer';
-import { WayBackCode } from '../error-codes';
+import { BueroCode, WayBackCode } from '../error-codes';
 import { SyncError } from '../errors';
 import { entryOfItem } from '../exchange/changes';
 import { contentHash, fieldHashes, mergeHashes } from '../exchange/content';
@@ -23,7 +23,7 @@ import { appointmentToBuero, mergeSeriesExceptions, taskToBuero, type BackResult
 import type { StateDb } from '../state/db';
 import { IdMap, normalise, type IdMapEntry } from '../state/id-map';
 import { formatDate, localOf, parseBueroDateTime } from '../time';
-import { appointmentEdits, merge, taskEdits } from './merge';
+import { APPOINTMENT_NEUTRAL, TASK_NEUTRAL, appointmentEdits, merge, taskEdits } from './merge';
 import { SyncedStore } from './synced';
 import type { SkipReason, Taken, TakeResult, WayBackChange, WayBackSettings } from './types';
 
@@ -87,7 +87,11 @@ export class WayBackWriter {
     if (!entry && change.key) entry = this.idMap.get(mailbox, change.key);
     if (change.op === 'deleted') return this.deleted(change, entry, t);
     if (!change.item) return { outcome: 'refused', error: new SyncError(WayBackCode.internal, `${itemText(change)}: the change carries no item.`), retryable: false };
-    if (!entry && change.key) entry = this.rebuilt(change, change.key);
+    if (!entry && change.key) {
+      entry = this.rebuilt(change, change.key);
+      // Stamped by a create whose end was lost (a crash before the id map held it): that create is done.
+      if (entry) this.o.bueroWriter.clearPending({ mailbox, itemId: change.itemId });
+    }
     if (!entry) return this.created(change, t);
     return this.updated(change, entry, t);
   }
@@ -111,6 +115,13 @@ export class WayBackWriter {
       this.noteInSync(change, entry);
       return { outcome: 'skipped', reason: 'echo', record: recordName };
     }
+    // Nothing of the two-way fields changed (a body, a category): no büro+ read at all.
+    const moved = change.kind === 'appointment' && (change.modifiedOccurrences?.length ?? 0) > 0;
+    const now = fieldHashes(item);
+    if (!moved && (change.kind === 'appointment' ? APPOINTMENT_NEUTRAL : TASK_NEUTRAL).every((f) => now[f] === entry.fields[f])) {
+      this.holds(change, entry);
+      return { outcome: 'skipped', reason: 'unchanged', record: recordName };
+    }
     const current = await this.o.bueroWriter.read(record);
     if (!current) {
       t.info('way-back-gone', { mailbox, item: change.itemId, record: recordName });
@@ -120,7 +131,6 @@ export class WayBackWriter {
     const edits = change.kind === 'appointment'
       ? appointmentEdits(item as Appointment, entry.fields, exceptionDates(current.values[c.seriesExceptions]))
       : taskEdits(item as Task, entry.fields);
-    const moved = change.kind === 'appointment' && entry.changeKey !== change.changeKey && (change.modifiedOccurrences?.length ?? 0) > 0;
     if (edits.take.length === 0 && !edits.patternChanged && !moved) {
       this.holds(change, entry);
       return { outcome: 'skipped', reason: 'unchanged', record: recordName };
@@ -186,7 +196,8 @@ export class WayBackWriter {
       return { outcome: 'skipped', reason };
     };
     if (change.kind === 'appointment' && change.isOrganizer === false) return skip('invitation', 'way-back-invitation');
-    if (change.createdAt && change.baselineAt !== undefined && Date.parse(change.createdAt) < change.baselineAt) return skip('before-baseline');
+    // EWS gives created-at times in whole seconds: an item of the baseline's own second counts as after it.
+    if (change.createdAt && change.baselineAt !== undefined && Date.parse(change.createdAt) < Math.floor(change.baselineAt / 1000) * 1000) return skip('before-baseline');
     if (s.outlookNew === 'off') return skip('new-not-taken');
     if (s.outlookNew === 'category' && !(item.categories ?? []).some((x) => x.trim().toLowerCase() === s.outlookCategory.trim().toLowerCase())) return skip('new-not-taken');
     if (change.kind === 'appointment' && (item as Appointment).recurrence) return skip('series-not-taken', 'way-back-series-not-taken', { record: '', what: 'new-series' });
@@ -246,7 +257,7 @@ export class WayBackWriter {
     const result = await this.o.bueroWriter.delete({ mailbox, itemId: change.itemId, id: record, expectedLsn: current.lsn });
     if (result.outcome === 'changed') return notTaken('changed-in-buero');
     if (result.outcome === 'failed') {
-      if (result.error.code === 'BUERO_RECORD_GONE') {
+      if (result.error.code === BueroCode.recordGone) {
         forget();
         return { outcome: 'skipped', reason: 'gone', record: recordName };
       }
@@ -375,4 +386,13 @@ function pick(values: Record<string, unknown>, names: string[]): BueroValues {
 
 function show(value: unknown): string {
   return value === null || value === undefined ? '—' : String(value);
+}
+
+/**
+ * For BueroWriter's `isLinked`: true when the id map links a büro+ calendar record to an
+ * Exchange item in any mailbox (a lost create is never recovered onto such a record).
+ */
+export function linkedInIdMap(db: StateDb, mandant: number): (recordId: number) => boolean {
+  const stmt = db.prepare('SELECT 1 FROM exchange_id_map WHERE key LIKE ? LIMIT 1');
+  return (recordId) => stmt.get(`buero:${mandant}:${TABLE}:${recordId}:%`) !== undefined;
 }

@@ -40,7 +40,7 @@ const UNVERSIONED = {
       access_expires_at INTEGER, state TEXT NOT NULL, reason TEXT, updated_at TEXT NOT NULL);`,
 };
 
-const ALL_TABLES = ['buero_cursor', 'buero_feed', 'buero_known', 'buero_oauth_tokens', 'buero_pending_create', 'buero_sent', 'exchange_cursor', 'exchange_id_map', 'exchange_pending_create', 'exchange_write_queue'];
+const ALL_TABLES = ['buero_cursor', 'buero_feed', 'buero_known', 'buero_oauth_tokens', 'buero_pending_create', 'buero_sent', 'exchange_cursor', 'exchange_id_map', 'exchange_pending_create', 'exchange_write_queue', 'way_back_synced'];
 
 describe('state file: schema version and migrations', function () {
   let dir: string;
