@@ -141,7 +141,7 @@ function page(sim: EwsSimulator): string {
     const a = calendarItems(sim.store, smtp);
     const t = sim.store.items(smtp, 'task');
     const c = sim.store.items(smtp, 'contact');
-    return `<section><h2 id="${esc(smtp)}">${esc(smtp)}</h2>`
+    return `<section id="${esc(smtp)}"><h2>${esc(smtp)}</h2>`
       + `<h3>Calendar (${a.length})</h3>${createForm(smtp, TASK_ZONE)}${table(['Start', 'End', '', 'Subject', 'Location', 'Series', 'Key', 'In Outlook'], calendarRows(a))}`
       + `<h3>Tasks (${t.length})</h3>${table(['Subject', 'Start', 'Due', 'Status', 'Done', 'Key'], taskRows(t))}`
       + `<h3>Contacts (${c.length})</h3>${table(['Name', 'Company', 'E-mail', 'Phone', 'Key'], contactRows(c))}</section>`;

@@ -17,7 +17,10 @@ describe('reliability: Exchange faults', function () {
   let recoveryMs = NaN;
 
   before(async function () {
-    rig = await startRig({ seed, sandbox: { ewsFaults: { latencyMs: 20, perItemLatencyMs: 0.2 } } });
+    // Lane 1's writer alone: the way back's reader keeps its own ErrorServerBusy back-off per
+    // mailbox, which the writer does not share yet (its reads would land inside the writer's
+    // back-off and the other way round; see the way back's notes in docs/architecture.md).
+    rig = await startRig({ seed, sandbox: { ewsFaults: { latencyMs: 20, perItemLatencyMs: 0.2 } }, env: { SYNC_TWO_WAY: 'false' } });
     ledger = new Ledger(rig.sandbox, random);
   });
 
