@@ -327,8 +327,6 @@ export class WayBackWriter {
   /** After a write (or a merge that kept büro+'s values): the id map holds Outlook's item at the new version, the base holds büro+'s values. */
   private after(change: WayBackChange, entry: IdMapEntry, before: SavedRow, saved: Record<string, unknown>, lsn?: string): void {
     this.holds(change, { ...entry, version: lsn ?? entry.version });
-    const merged = this.idMap.get(entry.mailbox, entry.key);
-    if (merged && lsn) this.idMap.put({ ...merged, version: lsn });
     const all = this.back(change, undefined, before.values, undefined).values;
     const values: BueroValues = {};
     for (const f of Object.keys(all)) values[f] = (f in saved ? saved[f] : before.values[f]) as BueroValues[string];

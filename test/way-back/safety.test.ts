@@ -68,6 +68,27 @@ for (const name of ['ews', 'graph'] as TransportName[]) {
       assert.equal(idle.emitted, 0);
     });
 
+    it('büro+ unreachable: the change is not acknowledged, the cursor stays, and the edit arrives once büro+ is back', async function () {
+      s = await setup(name, { ackTimeoutMs: 500 });
+      await s.baseline();
+      const id = await synced();
+      await s.poll();
+      const cursors = new ExchangeCursorStore(s.db);
+      const before = cursors.get(ANNA, 'calendar')!.cursor;
+      s.w.outlook.editAppointment(itemOf(s, ANNA, keyOf(id, 1)), { location: 'Bonn' });
+      s.sim.faults.http5xxRate = 1;
+      await s.poll();
+      const refused = s.taken.at(-1)!;
+      assert.equal(refused.result.outcome, 'refused');
+      assert.deepEqual([(refused.result as { retryable: boolean }).retryable, refused.ack], [true, false]);
+      assert.equal(cursors.get(ANNA, 'calendar')!.cursor, before, 'the cursor stays');
+      s.sim.faults.http5xxRate = 0;
+      await s.poll();
+      assert.equal(s.row(id).fldOrt, 'Bonn');
+      assert.notEqual(cursors.get(ANNA, 'calendar')!.cursor, before);
+      assert.equal(s.mutations(), 1, 'written once');
+    });
+
     it('an expired cursor starts over: items made before the setup are not taken, lane 1\'s items not written again, no duplicate', async function () {
       s = await setup(name);
       s.w.outlook.createAppointment(ANNA, { subject: 'Vor der Einrichtung', start: '2026-04-20T07:00:00Z', end: '2026-04-20T08:00:00Z' });
