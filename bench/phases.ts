@@ -11,7 +11,7 @@ import { referenceFlow } from '../sandbox/cli';
 import { generateBueroData } from '../sandbox/data/generator';
 import { startSandbox } from '../sandbox/demo';
 import { bueroReads, readsSince, type TableReads } from './catch-up';
-import { arrivals, cpuSeconds, exchangeStats, peakRssMb, quantile, type ExchangeCounts } from './measure';
+import { arrivals, cpuSeconds, exchangeStats, peakRssMb, quantile, writeCallSizes, type ExchangeCounts } from './measure';
 import {
   API_ENV, API_NAME, changesNode, flowWith, setLatency, sleep, startRig, syncedUsers, throughputSandbox, waitFor, writerNode,
   type Api, type FlowNode, type Rig,
@@ -53,6 +53,8 @@ export interface PhaseResult extends ExchangeCounts {
   rssMb: number;
   /** What the change source read from büro+ during the phase (bench/catch-up.ts). */
   buero: TableReads;
+  /** Items per write request (EWS) or steps per $batch (Graph): how full the batches went out. */
+  callSizes: { min: number; median: number; max: number; calls: number };
 }
 
 /** Writes `changes` into büro+ at once and waits until every one is in Exchange. */
@@ -95,6 +97,12 @@ export async function phase(rig: Rig, api: Api, table: 'tblCalendar' | 'tblConta
   const last = Math.max(...[...commits.keys()].map((id) => arrived.get(id)!.at));
   const seconds = (last - first) / 1000;
   const { requests, operations, batches, throttled, byOperation } = exchangeStats(sandbox, api);
+  const calls = writeCallSizes(sandbox, api);
+  if (process.env.BENCH_TRACE_BATCHES) {
+    console.log(rig.nodeRed.output().split('\n').filter((l) => l.includes('TRACEW')).slice(-400).join('\n'));
+    console.log(`${api} ${table}: ${calls.map((c) => `${c.at - first}ms:${c.items}`).join(' ')}`);
+  }
+  const sizes = calls.map((c) => c.items).sort((a, b) => a - b);
   return {
     api,
     changes: count,
@@ -114,6 +122,7 @@ export async function phase(rig: Rig, api: Api, table: 'tblCalendar' | 'tblConta
     peakRssMb: peakRssMb(pid),
     rssMb: peakRssMb(pid, 'VmRSS'),
     buero,
+    callSizes: { min: sizes[0] ?? 0, median: quantile(sizes, 0.5), max: sizes[sizes.length - 1] ?? 0, calls: sizes.length },
   };
 }
 

@@ -102,7 +102,7 @@ export interface GraphSimulator {
   faults: GraphFaults;
   stats(): GraphStats;
   /** Every HTTP request as it came in (a $batch once): when, what, and the status it got. */
-  requestLog: { receivedAt: number; method: string; path: string; status: number }[];
+  requestLog: { receivedAt: number; method: string; path: string; status: number; steps?: number }[];
   /** Clears the counters and the request log (not the mailboxes). */
   resetStats(): void;
   /**
@@ -176,7 +176,7 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions): Promise<
 
   const mailboxOfUrl = (u: string) => decodeURIComponent(/\/users\/([^/?]+)/.exec(u)?.[1] ?? '').toLowerCase();
 
-  async function handle(req: http.IncomingMessage, body: string): Promise<Reply> {
+  async function handle(req: http.IncomingMessage, body: string, entry?: { steps?: number }): Promise<Reply> {
     counters.requests++;
     const f = sim.faults;
     if (f.unavailableNext > 0) {
@@ -226,6 +226,7 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions): Promise<
       await new Promise((r) => (delayMs > 0 ? setTimeout(r, delayMs) : setImmediate(r)));
       if (!isBatch) return runRequest(req.method ?? 'GET', path, parsed, who.roles, routes);
       counters.batches++;
+      if (entry) entry.steps = requests.length;
       const responses = requests.map((r) => {
         counters.batchedRequests++;
         const reply = runRequest(String(r.method ?? 'GET').toUpperCase(), String(r.url ?? ''), r.body, who.roles, routes);
@@ -258,13 +259,13 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions): Promise<
         send(graphError(404, 'BadRequest', 'Invalid version.'));
         return;
       }
-      const entry = { receivedAt: clock(), method: req.method ?? 'GET', path: (req.url ?? '').split('?')[0]!.replace(/^\/v1\.0/, ''), status: 0 };
+      const entry: GraphSimulator['requestLog'][number] = { receivedAt: clock(), method: req.method ?? 'GET', path: (req.url ?? '').split('?')[0]!.replace(/^\/v1\.0/, ''), status: 0 };
       sim.requestLog.push(entry);
       const answer = (reply: Reply) => {
         entry.status = reply.status;
         send(reply);
       };
-      handle(req, Buffer.concat(chunks).toString('utf8')).then(answer, (err: unknown) => {
+      handle(req, Buffer.concat(chunks).toString('utf8'), entry).then(answer, (err: unknown) => {
         answer(graphError(500, 'generalException', `Simulator error: ${String(err)}`));
       });
     });

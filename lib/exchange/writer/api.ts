@@ -73,6 +73,13 @@ export interface WriterOptions {
   memoryWindow?: number;
   /** How long a batch waits to fill up (default 200 ms). */
   flushDelayMs?: number;
+  /**
+   * While a burst comes in (a batch's worth of changes or more within one flush delay, as the
+   * change source's catch-up delivers them page by page), a batch not yet full waits up to this
+   * long (default 1,000 ms) after the burst's last arrival for the rest of its mailbox's
+   * changes; a lone change still goes after the flush delay (docs/architecture.md).
+   */
+  burstHoldMs?: number;
   /** Concurrent requests overall (default 8; EWS allows 27 per account). */
   maxConcurrent?: number;
   /** Concurrent requests per mailbox (default 8). */

@@ -37,6 +37,7 @@ export class ExchangeWriter {
   private readonly clock: Clock;
   private readonly batchSize: number;
   private readonly flushDelayMs: number;
+  private readonly burstHoldMs: number;
   private readonly maxConcurrent: number;
   private readonly maxPerMailbox: number;
   private readonly health: Health;
@@ -50,6 +51,10 @@ export class ExchangeWriter {
   private timer: unknown;
   private timerAt = Infinity;
   private pumpQueued = false;
+  /** Arrivals since `arrivalsSince` (counted per flush delay) and until when a burst holds partial batches. */
+  private arrivals = 0;
+  private arrivalsSince = -Infinity;
+  private burstUntil = 0;
   private closed = false;
   private started = false;
 
@@ -60,6 +65,7 @@ export class ExchangeWriter {
     this.clock = options.clock ?? systemClock;
     this.batchSize = Math.max(1, Math.min(options.batchSize ?? 50, options.transport.maxBatchSize ?? Infinity));
     this.flushDelayMs = Math.max(0, options.flushDelayMs ?? 200);
+    this.burstHoldMs = Math.max(0, options.burstHoldMs ?? 1000);
     this.maxConcurrent = Math.max(1, options.maxConcurrent ?? 8);
     this.maxPerMailbox = Math.max(1, Math.min(options.maxConcurrentPerMailbox ?? 8,
       options.transport.maxConcurrentPerMailbox ?? Infinity));
@@ -135,9 +141,14 @@ export class ExchangeWriter {
             }) },
       ),
     )();
+    let accepted = 0;
     for (const r of results) {
-      if (!(r instanceof SyncError)) this.window.admit({ id: r.row.id, message: r.message }, now);
+      if (r instanceof SyncError) continue;
+      this.window.admit({ id: r.row.id, message: r.message }, now);
+      accepted++;
     }
+    this.noteArrivals(accepted, now);
+    if (process.env.TRACE_W) console.log(`TRACEW ${Date.now()} enq ${payloads.length} held ${this.window.inMemory} spilled ${this.window.waiting}`);
     this.requestPump();
     this.changed();
     return results.map((r) => (r instanceof SyncError ? r : r.row));
@@ -173,6 +184,21 @@ export class ExchangeWriter {
   }
 
   // ---- scheduling -------------------------------------------------------------------------
+
+  /**
+   * A batch's worth of changes or more within one flush delay is a burst (a catch-up delivers
+   * its pages one after the other): until `burstHoldMs` after its last arrival, batches that
+   * are not full wait for the rest instead of going out half full.
+   */
+  private noteArrivals(count: number, now: number): void {
+    if (count === 0) return;
+    if (now - this.arrivalsSince > this.flushDelayMs) {
+      this.arrivalsSince = now;
+      this.arrivals = 0;
+    }
+    this.arrivals += count;
+    if (this.arrivals >= this.batchSize) this.burstUntil = now + this.burstHoldMs;
+  }
 
   private requestPump(): void {
     if (this.pumpQueued || this.closed) return;
@@ -237,15 +263,22 @@ export class ExchangeWriter {
       group.push(planned);
     }
 
+    // Full batches first: when the requests in flight are capped, a half-full batch must not
+    // take a place a full one could have.
     const ordered = [...groups.values()].map((g) => g.sort((a, b) => a.ks.readyAt - b.ks.readyAt));
-    ordered.sort((a, b) => a[0].ks.readyAt - b[0].ks.readyAt);
+    const full = (g: Planned[]) => (g.length >= this.batchSize ? 0 : 1);
+    ordered.sort((a, b) => full(a) - full(b) || a[0].ks.readyAt - b[0].ks.readyAt);
     for (const group of ordered) {
       const mailbox = group[0].ks.mailbox;
       let rest = group;
       while (rest.length > 0) {
-        const due = rest.length >= this.batchSize || rest[0].ks.solo || now >= rest[0].ks.readyAt + this.flushDelayMs;
+        const first = rest[0].ks;
+        const flushAt = first.readyAt + this.flushDelayMs;
+        // During a burst a batch not yet full waits for the rest, but not beyond the hold.
+        const holdUntil = Math.min(this.burstUntil, first.readyAt + this.burstHoldMs);
+        const due = rest.length >= this.batchSize || first.solo || (now >= flushAt && now >= holdUntil);
         if (!due) {
-          wake = Math.min(wake, rest[0].ks.readyAt + this.flushDelayMs);
+          wake = Math.min(wake, Math.max(flushAt, holdUntil));
           break;
         }
         // A finishing call pumps again.
@@ -262,6 +295,7 @@ export class ExchangeWriter {
 
   private dispatch(batch: Planned[]): void {
     const mailbox = batch[0].ks.mailbox;
+    if (process.env.TRACE_W) console.log(`TRACEW ${Date.now()} send ${batch[0].stage} ${batch.length} ${mailbox} inflight ${this.inFlight}`);
     for (const p of batch) p.ks.inFlight = true;
     this.inFlight++;
     this.mailboxCalls.set(mailbox, (this.mailboxCalls.get(mailbox) ?? 0) + 1);
