@@ -60,7 +60,7 @@ export async function settleWritten(service: ews.ExchangeService, mailbox: strin
   // EWS's part of the clean-up: DeleteItem by OccurrenceItemId (master + InstanceIndex), GetItem for the ChangeKeys.
   await removeDeletedOccurrences(results, requests.map((r) => r.key), sent, {
     deleteOccurrences: (series, masters) =>
-      deleteOccurrences(service, series.map((s, i) => ({ masterId: masters[i].itemId, indexes: s.deleted.map((d) => d.index) }))),
+      deleteOccurrences(service, mailbox, series.map((s, i) => ({ masterId: masters[i].itemId, indexes: s.deleted.map((d) => d.index) }))),
     readRefs: (masters, keys) => readRefs(service, masters, keys, mailbox),
   });
 }
