@@ -74,10 +74,10 @@ export interface WriterOptions {
   /** How long a batch waits to fill up (default 200 ms). */
   flushDelayMs?: number;
   /**
-   * While a burst comes in (a batch's worth of changes or more within one flush delay, as the
-   * change source's catch-up delivers them page by page), a batch not yet full waits up to this
-   * long (default 1,000 ms) after the burst's last arrival for the rest of its mailbox's
-   * changes; a lone change still goes after the flush delay (docs/architecture.md).
+   * While the change source catches up (its changes say `more`: the next page follows at
+   * once), a batch not yet full waits for the rest up to this long (default 3,000 ms) after
+   * the last such change; changes without `more` (a lone change, the last page) go after
+   * the flush delay as always (docs/architecture.md).
    */
   burstHoldMs?: number;
   /** Concurrent requests overall (default 8; EWS allows 27 per account). */

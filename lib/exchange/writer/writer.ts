@@ -51,9 +51,7 @@ export class ExchangeWriter {
   private timer: unknown;
   private timerAt = Infinity;
   private pumpQueued = false;
-  /** Arrivals since `arrivalsSince` (counted per flush delay) and until when a burst holds partial batches. */
-  private arrivals = 0;
-  private arrivalsSince = -Infinity;
+  /** Until when batches not yet full wait: the last changes that came in said more follow. */
   private burstUntil = 0;
   private closed = false;
   private started = false;
@@ -65,7 +63,7 @@ export class ExchangeWriter {
     this.clock = options.clock ?? systemClock;
     this.batchSize = Math.max(1, Math.min(options.batchSize ?? 50, options.transport.maxBatchSize ?? Infinity));
     this.flushDelayMs = Math.max(0, options.flushDelayMs ?? 200);
-    this.burstHoldMs = Math.max(0, options.burstHoldMs ?? 1000);
+    this.burstHoldMs = Math.max(0, options.burstHoldMs ?? 3000);
     this.maxConcurrent = Math.max(1, options.maxConcurrent ?? 8);
     this.maxPerMailbox = Math.max(1, Math.min(options.maxConcurrentPerMailbox ?? 8,
       options.transport.maxConcurrentPerMailbox ?? Infinity));
@@ -142,12 +140,16 @@ export class ExchangeWriter {
       ),
     )();
     let accepted = 0;
+    let more = false;
     for (const r of results) {
       if (r instanceof SyncError) continue;
       this.window.admit({ id: r.row.id, message: r.message }, now);
       accepted++;
+      more ||= !!r.message.more;
     }
-    this.noteArrivals(accepted, now);
+    // The change source says whether more follows at once (catching up): until then, or the
+    // burst hold, batches not yet full wait for it; once it says no more, they go.
+    if (accepted > 0) this.burstUntil = more ? now + this.burstHoldMs : 0;
     if (process.env.TRACE_W) console.log(`TRACEW ${Date.now()} enq ${payloads.length} held ${this.window.inMemory} spilled ${this.window.waiting}`);
     this.requestPump();
     this.changed();
@@ -185,20 +187,6 @@ export class ExchangeWriter {
 
   // ---- scheduling -------------------------------------------------------------------------
 
-  /**
-   * A batch's worth of changes or more within one flush delay is a burst (a catch-up delivers
-   * its pages one after the other): until `burstHoldMs` after its last arrival, batches that
-   * are not full wait for the rest instead of going out half full.
-   */
-  private noteArrivals(count: number, now: number): void {
-    if (count === 0) return;
-    if (now - this.arrivalsSince > this.flushDelayMs) {
-      this.arrivalsSince = now;
-      this.arrivals = 0;
-    }
-    this.arrivals += count;
-    if (this.arrivals >= this.batchSize) this.burstUntil = now + this.burstHoldMs;
-  }
 
   private requestPump(): void {
     if (this.pumpQueued || this.closed) return;
@@ -274,7 +262,7 @@ export class ExchangeWriter {
       while (rest.length > 0) {
         const first = rest[0].ks;
         const flushAt = first.readyAt + this.flushDelayMs;
-        // During a burst a batch not yet full waits for the rest, but not beyond the hold.
+        // While more follows (a catch-up) a batch not yet full waits for it, but not beyond the hold.
         const holdUntil = Math.min(this.burstUntil, first.readyAt + this.burstHoldMs);
         const due = rest.length >= this.batchSize || first.solo || (now >= flushAt && now >= holdUntil);
         if (!due) {
