@@ -150,7 +150,6 @@ export class ExchangeWriter {
     // The change source says whether more follows at once (catching up): until then, or the
     // burst hold, batches not yet full wait for it; once it says no more, they go.
     if (accepted > 0) this.burstUntil = more ? now + this.burstHoldMs : 0;
-    if (process.env.TRACE_W) console.log(`TRACEW ${Date.now()} enq ${payloads.length} held ${this.window.inMemory} spilled ${this.window.waiting}`);
     this.requestPump();
     this.changed();
     return results.map((r) => (r instanceof SyncError ? r : r.row));
@@ -283,7 +282,6 @@ export class ExchangeWriter {
 
   private dispatch(batch: Planned[]): void {
     const mailbox = batch[0].ks.mailbox;
-    if (process.env.TRACE_W) console.log(`TRACEW ${Date.now()} send ${batch[0].stage} ${batch.length} ${mailbox} inflight ${this.inFlight}`);
     for (const p of batch) p.ks.inFlight = true;
     this.inFlight++;
     this.mailboxCalls.set(mailbox, (this.mailboxCalls.get(mailbox) ?? 0) + 1);
