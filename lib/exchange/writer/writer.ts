@@ -63,7 +63,7 @@ export class ExchangeWriter {
     this.clock = options.clock ?? systemClock;
     this.batchSize = Math.max(1, Math.min(options.batchSize ?? 50, options.transport.maxBatchSize ?? Infinity));
     this.flushDelayMs = Math.max(0, options.flushDelayMs ?? 200);
-    this.burstHoldMs = Math.max(0, options.burstHoldMs ?? 3000);
+    this.burstHoldMs = Math.max(0, options.burstHoldMs ?? 10_000);
     this.maxConcurrent = Math.max(1, options.maxConcurrent ?? 8);
     this.maxPerMailbox = Math.max(1, Math.min(options.maxConcurrentPerMailbox ?? 8,
       options.transport.maxConcurrentPerMailbox ?? Infinity));
