@@ -72,3 +72,20 @@ export function exchangeStats(sandbox: Sandbox, api: Api): ExchangeCounts {
   const s = sandbox.graph.stats();
   return { requests: s.requests, operations: sum(s.byRoute), batches: s.batches, throttled: s.throttled, byOperation: s.byRoute };
 }
+
+/**
+ * Items per write request in the order they came in: EWS items per CreateItem / UpdateItem /
+ * DeleteItem, Graph steps per $batch (a single request counts 1). Shows whether batches go out
+ * full (bench/README.md).
+ */
+export function writeCallSizes(sandbox: Sandbox, api: Api): { at: number; items: number }[] {
+  if (api === 'ews') {
+    return sandbox.ews.requestLog
+      .filter((e) => /^(Create|Update|Delete)Item$/.test(e.operation) && e.status === 200)
+      .map((e) => ({ at: e.receivedAt, items: e.items }));
+  }
+  return sandbox.graph.requestLog
+    .filter((e) => e.method !== 'GET' && e.status < 300)
+    .map((e) => ({ at: e.receivedAt, items: e.steps ?? 1 }));
+}
+

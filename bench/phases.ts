@@ -11,7 +11,8 @@ import { referenceFlow } from '../sandbox/cli';
 import { generateBueroData } from '../sandbox/data/generator';
 import { startSandbox } from '../sandbox/demo';
 import { bueroReads, readsSince, type TableReads } from './catch-up';
-import { arrivals, cpuSeconds, exchangeStats, peakRssMb, quantile, type ExchangeCounts } from './measure';
+import { exchangelibBulk, exchangelibMissing, type Comparison } from './exchangelib';
+import { arrivals, cpuSeconds, exchangeStats, peakRssMb, quantile, writeCallSizes, type ExchangeCounts } from './measure';
 import {
   API_ENV, API_NAME, changesNode, flowWith, setLatency, sleep, startRig, syncedUsers, throughputSandbox, waitFor, writerNode,
   type Api, type FlowNode, type Rig,
@@ -27,6 +28,8 @@ export interface BenchSize {
   idlePolls: number;
   /** Burst sizes of the change source's catch-up alone (bench/catch-up.ts). */
   catchUp: number[];
+  /** Appointment changes the flow and exchangelib's bulk_create each write (bench/exchangelib.ts). */
+  bulk: number[];
 }
 
 export interface IdMapResult {
@@ -53,6 +56,13 @@ export interface PhaseResult extends ExchangeCounts {
   rssMb: number;
   /** What the change source read from büro+ during the phase (bench/catch-up.ts). */
   buero: TableReads;
+  /**
+   * changes / (last arrival − the poll that first read the phase's rows): the same rate with
+   * the wait for the first poll (up to the poll interval) left out.
+   */
+  perSecondFromPoll: number;
+  /** Items per write request (EWS) or steps per $batch (Graph): how full the batches went out. */
+  callSizes: { min: number; median: number; max: number; calls: number };
 }
 
 /** Writes `changes` into büro+ at once and waits until every one is in Exchange. */
@@ -94,13 +104,21 @@ export async function phase(rig: Rig, api: Api, table: 'tblCalendar' | 'tblConta
   const latencies = [...commits].map(([id, at]) => arrived.get(id)!.at - at).sort((a, b) => a - b);
   const last = Math.max(...[...commits.keys()].map((id) => arrived.get(id)!.at));
   const seconds = (last - first) / 1000;
+  // The first büro+ answer after the commits that held rows of the table: the poll that found them.
+  const found = sandbox.buero.requestLog.find((e) => e.time >= first && (e.rows?.[table] ?? 0) > 0)?.time ?? first;
   const { requests, operations, batches, throttled, byOperation } = exchangeStats(sandbox, api);
+  const calls = writeCallSizes(sandbox, api);
+  if (process.env.BENCH_TRACE_BATCHES) {
+    console.log(`${api} ${table}: ${calls.map((c) => `${c.at - first}ms:${c.items}`).join(' ')}`);
+  }
+  const sizes = calls.map((c) => c.items).sort((a, b) => a - b);
   return {
     api,
     changes: count,
     items: count * fanOut,
     seconds,
     perSecond: count / seconds,
+    perSecondFromPoll: count / ((last - found) / 1000),
     requests,
     requestsPer1000: (requests / count) * 1000,
     operations,
@@ -114,11 +132,14 @@ export async function phase(rig: Rig, api: Api, table: 'tblCalendar' | 'tblConta
     peakRssMb: peakRssMb(pid),
     rssMb: peakRssMb(pid, 'VmRSS'),
     buero,
+    callSizes: { min: sizes[0] ?? 0, median: quantile(sizes, 0.5), max: sizes[sizes.length - 1] ?? 0, calls: sizes.length },
   };
 }
 
 export interface Throughput {
   appt: PhaseResult;
+  /** Flow against exchangelib's bulk_create on the same EWS endpoint (EWS only; size.bulk), or why it was skipped. */
+  bulk?: Comparison[] | { skipped: string };
   contacts: PhaseResult;
   rssMb: number;
   startRssMb: number;
@@ -134,10 +155,25 @@ export async function throughput(api: Api, size: BenchSize, seed: number): Promi
     setLatency(sandbox);
     const appt = await phase(rig, api, 'tblCalendar', size.appointments, 900_000);
     const contacts = await phase(rig, api, 'tblContactPeople', size.contacts, 1_800_000);
-    return { appt, contacts, rssMb: peakRssMb(rig.nodeRed.process.pid!), startRssMb, mailboxes: syncedUsers(sandbox).length };
+    const rssMb = peakRssMb(rig.nodeRed.process.pid!);
+    const bulk = api === 'ews' ? await compareWithExchangelib(rig, size, appt) : undefined;
+    return { appt, contacts, rssMb, startRssMb, mailboxes: syncedUsers(sandbox).length, bulk };
   } finally {
     await rig.close();
   }
+}
+
+/** For each size of `size.bulk`: the flow's appointment phase (the one above when the size is the same), then exchangelib's. */
+async function compareWithExchangelib(rig: Rig, size: BenchSize, appt: PhaseResult): Promise<Comparison[] | { skipped: string }> {
+  const missing = exchangelibMissing();
+  if (missing) return { skipped: missing };
+  const out: Comparison[] = [];
+  for (const n of size.bulk) {
+    const flow = n === appt.changes ? appt : await phase(rig, 'ews', 'tblCalendar', n, 900_000);
+    const exchangelib = await exchangelibBulk(rig.sandbox, n);
+    out.push({ changes: n, flow, flowPerSecondFromPoll: flow.perSecondFromPoll, exchangelib });
+  }
+  return out;
 }
 
 export async function baseline(size: BenchSize, seed: number): Promise<PhaseResult> {

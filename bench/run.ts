@@ -18,8 +18,8 @@ import { report } from './report';
 
 const QUICK = process.argv.includes('--quick');
 const SIZE: BenchSize = QUICK
-  ? { appointments: 1000, contacts: 200, baseline: 200, pollRows: 10_000, idMap: 100_000, idlePolls: 5, catchUp: [2000] }
-  : { appointments: 10_000, contacts: 5000, baseline: 1000, pollRows: 100_000, idMap: 100_000, idlePolls: 10, catchUp: [10_000, 100_000] };
+  ? { appointments: 1000, contacts: 200, baseline: 200, pollRows: 10_000, idMap: 100_000, idlePolls: 5, catchUp: [2000], bulk: [1000] }
+  : { appointments: 10_000, contacts: 5000, baseline: 1000, pollRows: 100_000, idMap: 100_000, idlePolls: 10, catchUp: [10_000, 100_000], bulk: [2000, 10_000] };
 // BENCH_APPOINTMENTS / BENCH_CONTACTS override a size (e.g. to profile); --throughput-only skips the rest.
 for (const [env, key] of [['BENCH_APPOINTMENTS', 'appointments'], ['BENCH_CONTACTS', 'contacts'], ['BENCH_BASELINE', 'baseline']] as const) {
   if (process.env[env]) SIZE[key] = Number(process.env[env]);

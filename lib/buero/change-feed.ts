@@ -163,7 +163,7 @@ export class ChangeFeed {
       }
       if (this.o.sync.contacts) await this.contacts.apply(passes, gone, count);
     } finally {
-      this.outbox.flush();
+      this.outbox.flush(result.more);
     }
     result.emitted = emitted;
 

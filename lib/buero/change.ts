@@ -54,6 +54,12 @@ export interface BueroChange {
    * contacts.
    */
   fields?: Partial<Record<'calendar' | 'addresses' | 'postalAddresses' | 'contactPeople', Record<string, string>>>;
+  /**
+   * Set when the change source is catching up: the poll that read this change left more to
+   * read, which follows at once. The writer then fills its batches instead of sending them
+   * half full (docs/architecture.md).
+   */
+  more?: boolean;
 }
 
 export interface BueroChangeMessage {

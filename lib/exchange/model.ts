@@ -119,4 +119,9 @@ export interface WriterMessage<K extends ItemKind = ItemKind> {
   /** The neutral item; absent for delete. */
   item?: ItemByKind[K];
   keep?: KeepField[];
+  /**
+   * More changes follow at once (the change source is catching up): the writer holds a batch
+   * that is not full for them, up to its burst hold, instead of sending it half full.
+   */
+  more?: boolean;
 }

@@ -126,8 +126,11 @@ export interface WrittenSeries {
 
 /** A transport's own requests for the clean-up of series `S`. */
 export interface OccurrenceRequests<S extends WrittenSeries> {
-  /** Deletes each series' occurrences (an occurrence already gone counts); per series, whether all are gone. */
-  deleteOccurrences(series: S[], masters: ItemRef[]): Promise<boolean[]>;
+  /**
+   * Deletes each series' occurrences (an occurrence already gone counts); per series, whether
+   * all are gone: true, or false or Exchange's answer (with its wait hint) when one is not.
+   */
+  deleteOccurrences(series: S[], masters: ItemRef[]): Promise<(boolean | ExchangeError)[]>;
   /** The masters' current ChangeKey / etag (deleting an occurrence changes the master). */
   readRefs(masters: ItemRef[], keys: string[]): Promise<ItemResult[]>;
 }
@@ -142,11 +145,12 @@ export async function removeDeletedOccurrences<S extends WrittenSeries>(results:
   const todo = series.filter((s) => s.deleted.length > 0 && results[s.index]?.ok);
   if (todo.length === 0) return;
   const masters = todo.map((s) => (results[s.index] as Extract<ItemResult, { ok: true }>).ref);
-  let done: boolean[];
+  let done: (boolean | ExchangeError)[];
   try {
     done = await requests.deleteOccurrences(todo, masters);
-  } catch {
-    done = todo.map(() => false);
+  } catch (err) {
+    // The request as a whole failed (a 503, throttled): what Exchange said holds for every series.
+    done = todo.map(() => (err instanceof ExchangeError ? err : false));
   }
   try {
     const fresh = await requests.readRefs(masters, todo.map((s) => keys[s.index]));
@@ -159,6 +163,8 @@ export async function removeDeletedOccurrences<S extends WrittenSeries>(results:
   }
   todo.forEach((s, i) => {
     const r = results[s.index];
-    if (!done[i] && r?.ok) results[s.index] = { ...r, incomplete: ['recurrence'] };
+    const d = done[i];
+    if (d === true || !r?.ok) return;
+    results[s.index] = { ...r, incomplete: ['recurrence'], ...(d instanceof ExchangeError ? { incompleteBecause: d } : {}) };
   });
 }

@@ -44,6 +44,11 @@ export type ItemResult =
        * occurrences of a new series failed): the writer writes them again later.
        */
       incomplete?: string[];
+      /**
+       * Why they are incomplete, when Exchange said: its wait hint (Retry-After, EWS
+       * BackOffMilliseconds) holds back the rewrite as it holds back any retry.
+       */
+      incompleteBecause?: ExchangeError;
     }
   | { ok: false; error: ExchangeError };
 

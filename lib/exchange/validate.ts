@@ -155,6 +155,7 @@ export function validateWriterMessage(payload: unknown): WriterMessage {
   const out: WriterMessage = { action, kind, mailbox, key: msg.key as string };
   if (version !== undefined) out.version = version;
   if (keep) out.keep = keep;
+  if (msg.more !== undefined && c.boolean(msg.more, 'more')) out.more = true;
   if (action === 'upsert') {
     const item = c.object(msg.item, 'item');
     if (kind === 'appointment') checkAppointment(c, item);

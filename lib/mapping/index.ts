@@ -128,6 +128,7 @@ export async function mapChange(input: unknown, given: MapSettings): Promise<Map
         item: structuredClone(item),
       };
       if (keep) message.keep = [...keep];
+      if (change.more) message.more = true;
       messages.push(message);
     }
   }
@@ -136,7 +137,7 @@ export async function mapChange(input: unknown, given: MapSettings): Promise<Map
     const key = writerKey(change, target);
     if (keys.has(key)) continue;
     keys.add(key);
-    messages.push({ action: 'delete', kind, mailbox: target.mailbox, key, version: String(change.lsn) });
+    messages.push({ action: 'delete', kind, mailbox: target.mailbox, key, version: String(change.lsn), ...(change.more ? { more: true } : {}) });
   }
   return { messages, warnings: ctx.warnings };
 }

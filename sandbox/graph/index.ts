@@ -43,6 +43,11 @@ export interface GraphFaults {
   retryAfterSeconds: number;
   /** The next n HTTP requests are answered 503 with Retry-After. */
   unavailableNext: number;
+  /**
+   * The next n DELETEs of an occurrence of a series (a request of its own or a $batch step)
+   * are answered 503 with Retry-After (retryAfterSeconds), as Exchange Online does when busy.
+   */
+  occurrenceDeleteUnavailableNext: number;
   /** Concurrent requests per app and mailbox (Exchange Online: 4); beyond: 429 MailboxConcurrency. */
   maxConcurrentPerMailbox: number;
   /** Every connection is destroyed. */
@@ -54,7 +59,7 @@ export interface GraphFaults {
 }
 
 export const DEFAULT_GRAPH_FAULTS: GraphFaults = {
-  latencyMs: 0, perItemLatencyMs: 0, throttleNext: 0, throttleRate: 0, retryAfterSeconds: 1, unavailableNext: 0, maxConcurrentPerMailbox: 4, unreachable: false, maxPageSize: 1000, rejectTokenNext: 0,
+  latencyMs: 0, perItemLatencyMs: 0, throttleNext: 0, throttleRate: 0, retryAfterSeconds: 1, unavailableNext: 0, occurrenceDeleteUnavailableNext: 0, maxConcurrentPerMailbox: 4, unreachable: false, maxPageSize: 1000, rejectTokenNext: 0,
 };
 
 export interface GraphStats {
@@ -102,7 +107,12 @@ export interface GraphSimulator {
   faults: GraphFaults;
   stats(): GraphStats;
   /** Every HTTP request as it came in (a $batch once): when, what, and the status it got. */
-  requestLog: { receivedAt: number; method: string; path: string; status: number }[];
+  requestLog: { receivedAt: number; method: string; path: string; status: number; steps?: number }[];
+  /**
+   * Every request the simulator ran, a $batch step as its own entry: when it was run (for a
+   * step: when its $batch was taken up), method, path and the status it got.
+   */
+  operationLog: { at: number; method: string; path: string; status: number }[];
   /** Clears the counters and the request log (not the mailboxes). */
   resetStats(): void;
   /**
@@ -137,10 +147,12 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions): Promise<
     faults: { ...DEFAULT_GRAPH_FAULTS, ...opts.faults },
     stats: () => structuredClone(counters),
     requestLog: [],
+    operationLog: [],
     schemaViolations: [],
     resetStats: () => {
       counters = empty();
       sim.requestLog.length = 0;
+      sim.operationLog.length = 0;
     },
     graphIdOf: (item) => toGraphId(item.itemId),
     expireDeltaTokens: () => { deltaEpoch++; },
@@ -164,6 +176,13 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions): Promise<
       }
       return undefined;
     },
+    occurrenceDelete: () => {
+      const f = sim.faults;
+      if (f.occurrenceDeleteUnavailableNext <= 0) return undefined;
+      f.occurrenceDeleteUnavailableNext--;
+      counters.unavailable++;
+      return graphError(503, 'serviceNotAvailable', 'The service is temporarily unavailable.', { 'Retry-After': String(f.retryAfterSeconds) });
+    },
     count: (route) => { counters.byRoute[route] = (counters.byRoute[route] ?? 0) + 1; },
     schemaInvalid: (request) => {
       counters.schemaInvalid++;
@@ -176,7 +195,7 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions): Promise<
 
   const mailboxOfUrl = (u: string) => decodeURIComponent(/\/users\/([^/?]+)/.exec(u)?.[1] ?? '').toLowerCase();
 
-  async function handle(req: http.IncomingMessage, body: string): Promise<Reply> {
+  async function handle(req: http.IncomingMessage, body: string, entry?: { steps?: number }): Promise<Reply> {
     counters.requests++;
     const f = sim.faults;
     if (f.unavailableNext > 0) {
@@ -224,11 +243,18 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions): Promise<
       // The work takes time (latency), so concurrent callers really overlap, as with Exchange.
       const delayMs = f.latencyMs + f.perItemLatencyMs * (isBatch ? requests.length : 1);
       await new Promise((r) => (delayMs > 0 ? setTimeout(r, delayMs) : setImmediate(r)));
-      if (!isBatch) return runRequest(req.method ?? 'GET', path, parsed, who.roles, routes);
+      const run = (method: string, url: string, input: unknown) => {
+        const at = clock();
+        const reply = runRequest(method, url, input, who.roles, routes);
+        sim.operationLog.push({ at, method, path: url.split('?')[0]!, status: reply.status });
+        return reply;
+      };
+      if (!isBatch) return run(req.method ?? 'GET', path, parsed);
       counters.batches++;
+      if (entry) entry.steps = requests.length;
       const responses = requests.map((r) => {
         counters.batchedRequests++;
-        const reply = runRequest(String(r.method ?? 'GET').toUpperCase(), String(r.url ?? ''), r.body, who.roles, routes);
+        const reply = run(String(r.method ?? 'GET').toUpperCase(), String(r.url ?? ''), r.body);
         return { id: String(r.id ?? ''), status: reply.status, headers: { 'Content-Type': 'application/json', ...(reply.headers ?? {}) }, body: reply.body ?? null };
       });
       // Graph returns batch responses in any order; the client matches them by id.
@@ -258,13 +284,13 @@ export async function startGraphSimulator(opts: GraphSimulatorOptions): Promise<
         send(graphError(404, 'BadRequest', 'Invalid version.'));
         return;
       }
-      const entry = { receivedAt: clock(), method: req.method ?? 'GET', path: (req.url ?? '').split('?')[0]!.replace(/^\/v1\.0/, ''), status: 0 };
+      const entry: GraphSimulator['requestLog'][number] = { receivedAt: clock(), method: req.method ?? 'GET', path: (req.url ?? '').split('?')[0]!.replace(/^\/v1\.0/, ''), status: 0 };
       sim.requestLog.push(entry);
       const answer = (reply: Reply) => {
         entry.status = reply.status;
         send(reply);
       };
-      handle(req, Buffer.concat(chunks).toString('utf8')).then(answer, (err: unknown) => {
+      handle(req, Buffer.concat(chunks).toString('utf8'), entry).then(answer, (err: unknown) => {
         answer(graphError(500, 'generalException', `Simulator error: ${String(err)}`));
       });
     });

@@ -25,6 +25,8 @@ export interface OperationContext {
   clock(): number;
   /** The generation of delta tokens: tokens of an older one are expired (410). */
   deltaEpoch?: number;
+  /** An injected answer to the DELETE of a series occurrence (faults), or undefined. */
+  occurrenceDelete?(): Reply | undefined;
 }
 
 /** GET /calendar: the default calendar. */

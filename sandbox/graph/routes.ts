@@ -34,6 +34,8 @@ export interface RouteContext {
   paging(): Paging;
   /** An injected 429 for this (sub-)request, or undefined. */
   throttle(): Reply | undefined;
+  /** An injected answer to the DELETE of a series occurrence (503 with Retry-After), or undefined. */
+  occurrenceDelete?(): Reply | undefined;
   /** Counts a request by method and route pattern. */
   count(route: string): void;
   /** Counts a request that broke Graph's v1.0 metadata (`METHOD route: message`). */
@@ -60,7 +62,7 @@ export function runRequest(method: string, rawUrl: string, body: unknown, roles:
     ctx.schemaInvalid?.(`${method} ${url.pathname}: ${violation}`);
     return graphError(400, 'BadRequest', violation);
   }
-  const op: OperationContext = { store: ctx.store, mailbox, mailboxZone: ctx.mailboxZone, paging: ctx.paging(), clock: ctx.clock, deltaEpoch: ctx.deltaEpoch?.() };
+  const op: OperationContext = { store: ctx.store, mailbox, mailboxZone: ctx.mailboxZone, paging: ctx.paging(), clock: ctx.clock, deltaEpoch: ctx.deltaEpoch?.(), occurrenceDelete: ctx.occurrenceDelete };
   try {
     ctx.count(`${method} users/{id}/${segs.slice(2).map((x) => (ROUTE_WORDS.has(x) ? x : '{id}')).join('/')}`);
     return route(method, segs.slice(2), url.searchParams, body as Json, rawUrl, op);
@@ -88,6 +90,10 @@ function route(method: string, s: string[], q: URLSearchParams, body: Json, rawU
     const scope = s[0] === 'calendar' ? folderOf('calendar') : undefined;
     if (rest[1] === 'instances' && method === 'GET') return instances(id, q, rawUrl, ctx);
     const occ = parseOccurrenceId(toStoreId(id));
+    if (occ && method === 'DELETE') {
+      const refused = ctx.occurrenceDelete?.();
+      if (refused) return refused;
+    }
     if (occ) return occurrenceOperation(method, occ, ctx, scope);
     return itemOperation('appointment', method, id, body, q, ctx, scope);
   }

@@ -131,6 +131,21 @@ describe('büro+ change feed: catching up with a backlog (simulator over HTTP)',
     assert.equal(run.errors.length, 0);
   });
 
+  it('the changes of a poll that left more to read say so (more), those of the last poll do not', async function () {
+    for (let i = 0; i < 40; i++) sim.db.insert(CAL, termin(`M${i}`));
+    const polls: { more: boolean; flags: (boolean | undefined)[] }[] = [];
+    for (let more = true; more;) {
+      const from = run.emitted.length;
+      more = (await run.feed.poll({})).more;
+      polls.push({ more, flags: run.emitted.slice(from).map((m) => m.payload.more) });
+      run.ackAll();
+      assert.ok(polls.length < 20);
+    }
+    assert.ok(polls.length >= 2, 'a backlog of 40 with pages of 7 takes more than one poll');
+    for (const p of polls) assert.deepEqual(new Set(p.flags), new Set([p.more ? true : undefined]));
+    assert.equal(polls.reduce((n, p) => n + p.flags.length, 0), 40);
+  });
+
   for (const burst of ['inserts', 'updates in random id order', 'updates in id order'] as const) {
     it(`a burst of ${burst} is read once: at most 1.1 rows per change, the idle page size again afterwards`, async function () {
       const N = 300;

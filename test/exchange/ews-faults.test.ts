@@ -39,6 +39,31 @@ describe('Exchange writer over EWS: faults and recovery', function () {
     (sim.stats().requestsByMailbox[mailbox] ?? []).filter((r) => r.time >= since);
   const outages = (phase: 'begin' | 'end') => h!.events.filter((e) => e.type === 'outage' && e.phase === phase);
 
+  for (const as of ['item', 'fault'] as const) {
+    it(`ErrorServerBusy (${as === 'item' ? 'for the occurrence' : 'for the whole request'}) on deleting a series' occurrence: deleted again only after BackOffMilliseconds`, async function () {
+      sim.faults.serverBusyBackOffMs = 1000;
+      sim.faults.serverBusyAs = as;
+      let busyOnce = true;
+      onTrace = (direction, body) => {
+        if (direction !== 'request') return;
+        sim.faults.serverBusyRate = busyOnce && body.includes('<m:DeleteItem') ? 1 : 0;
+        if (sim.faults.serverBusyRate) busyOnce = false;
+      };
+      const since = Date.now();
+      h = harness(onPrem(sim), { flushDelayMs: 0 });
+      h.send(upsert('busy-series', appointment({
+        subject: 'Jour fixe', start: '2026-04-06T09:00:00+02:00', end: '2026-04-06T09:30:00+02:00',
+        recurrence: { pattern: 'weekly', interval: 1, days: ['monday'], startDate: '2026-04-06', count: 4, deletedOccurrences: ['2026-04-13'] },
+      })));
+      await h.outcomesReach(1);
+      assert.ok(h.outcomes[0].ok);
+      const deletes = sim.requestLog.filter((e) => e.operation === 'DeleteItem' && e.receivedAt >= since);
+      assert.deepEqual(deletes.map((d) => d.error === 'ErrorServerBusy'), [true, false]);
+      const gap = deletes[1].receivedAt - deletes[0].time;
+      assert.ok(gap >= 1000, `the occurrence was deleted again ${gap} ms after ErrorServerBusy with BackOffMilliseconds 1000`);
+    });
+  }
+
   it('ErrorServerBusy: that mailbox is not called before BackOffMilliseconds passed; others go on', async function () {
     sim.faults.serverBusyBackOffMs = 1500;
     let busyFor: string | undefined = ANNA;

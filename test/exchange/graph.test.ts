@@ -19,7 +19,7 @@ describe('Exchange writer over Microsoft Graph: batching, limits, faults, permis
   afterEach(async function () {
     await r?.close();
     r = undefined;
-    Object.assign(ex.graph.faults, { latencyMs: 0, unavailableNext: 0, throttleNext: 0, maxPageSize: 1000, rejectTokenNext: 0 });
+    Object.assign(ex.graph.faults, { latencyMs: 0, unavailableNext: 0, occurrenceDeleteUnavailableNext: 0, throttleNext: 0, maxPageSize: 1000, rejectTokenNext: 0 });
   });
   after(async function () {
     await ex.close();
@@ -61,6 +61,28 @@ describe('Exchange writer over Microsoft Graph: batching, limits, faults, permis
     assert.equal(r.outcomes[0].ok && r.outcomes[0].action, 'created');
     const outages = r.events.filter((e) => e.type === 'outage').map((e) => (e as { phase: string }).phase);
     assert.deepEqual(outages, ['begin', 'end']);
+  });
+
+  it('a series whose occurrence DELETE got 503 with Retry-After: that DELETE is sent again only after the wait', async function () {
+    r = rig(graph(), { flushDelayMs: 0 });
+    ex.graph.resetStats();
+    ex.graph.faults.retryAfterSeconds = 1;
+    ex.graph.faults.occurrenceDeleteUnavailableNext = 1;
+    r.send(upsert('series-503', appointment({
+      subject: 'Jour fixe', start: '2026-04-06T09:00:00+02:00', end: '2026-04-06T09:30:00+02:00',
+      recurrence: { pattern: 'weekly', interval: 1, days: ['monday'], startDate: '2026-04-06', count: 4, deletedOccurrences: ['2026-04-13'] },
+    })));
+    await r.outcomesReach(1);
+    assert.ok(r.outcomes[0].ok, 'written (created, then its recurrence written again)');
+    // The DELETEs of the occurrence as the simulator ran them: the refused one, then the one that went through.
+    const deletes = ex.graph.operationLog.filter((o) => o.method === 'DELETE');
+    assert.deepEqual(deletes.map((d) => d.status), [503, 204]);
+    const gap = deletes[1].at - deletes[0].at;
+    assert.ok(gap >= 1000, `the DELETE came again ${gap} ms after the 503 with Retry-After: 1`);
+    // The series in the mailbox has lost its occurrence.
+    const master = itemsWithKey(ex.ews.store, ANNA, 'series-503')[0];
+    const deleted = ([] as { Start: string }[]).concat((master.fields.DeletedOccurrences as { DeletedOccurrence: { Start: string }[] }).DeletedOccurrence);
+    assert.deepEqual(deleted.map((d) => d.Start), ['2026-04-13T07:00:00Z']);
   });
 
   it('an item Graph cannot take fails alone, naming its key and field; the rest of the batch is written', async function () {

@@ -67,6 +67,32 @@ describe('exchange writer engine (fake transport, injected clock)', function () 
       assert.deepEqual(transport.ops(), ['create:2']);
     });
 
+    it('a catch-up (changes saying more follows) fills its batches: 120 changes in two pages go out in 3 creates, not 4', async function () {
+      const w = makeWriter();
+      const page = (from: number, more: boolean) =>
+        w.enqueueMany(Array.from({ length: 60 }, (_, i) => upsert(`c${from + i}`, appointment(), more ? { more: true } : {})));
+      page(0, true);
+      await clock.tick(0);
+      assert.deepEqual(transport.ops(), ['create:50'], 'the full batch goes at once');
+      await clock.tick(1000);
+      assert.deepEqual(transport.ops(), ['create:50'], 'the 10 left wait for the next page, well past the flush delay');
+      page(60, false);
+      await clock.tick(0);
+      assert.deepEqual(transport.ops(), ['create:50', 'create:50'], 'the 10 that waited fill the next batch');
+      await clock.tick(200);
+      assert.deepEqual(transport.ops(), ['create:50', 'create:50', 'create:20'], 'the last page says no more: the rest goes after the flush delay');
+      assert.equal(outcomes.length, 120);
+    });
+
+    it('a catch-up whose next page does not come: the batch not yet full goes after the burst hold', async function () {
+      const w = makeWriter({ burstHoldMs: 3000 });
+      w.enqueueMany(Array.from({ length: 10 }, (_, i) => upsert(`h${i}`, appointment(), { more: true })));
+      await clock.tick(2999);
+      assert.deepEqual(transport.ops(), []);
+      await clock.tick(1);
+      assert.deepEqual(transport.ops(), ['create:10']);
+    });
+
     it('groups per mailbox and kind, honours batch size and flush delay settings', async function () {
       const w = makeWriter({ batchSize: 3, flushDelayMs: 50 });
       for (let i = 0; i < 4; i++) w.enqueue(upsert(`a${i}`, appointment()));

@@ -116,6 +116,13 @@ describe('mapping/appointment: büro+ Termine become Exchange appointments', fun
     assert.equal(off.messages[0].keep, undefined);
   });
 
+  it('a change read while catching up (more follows) tells the writer so, for every mailbox and for removals', async function () {
+    const { messages } = await mapChange(calendarChange({}, { targets: [anna], removed: [bernd], more: true }), resolveSettings({}));
+    assert.deepEqual(messages.map((m) => [m.action, m.more]), [['upsert', true], ['delete', true]]);
+    const alone = await mapChange(calendarChange({}, { targets: [anna] }), resolveSettings({}));
+    assert.equal(alone.messages[0].more, undefined, 'a change without more: the writer sends after its flush delay');
+  });
+
   it('category: default büro+, a custom one, or none', async function () {
     assert.deepEqual((await appointment({}, { category: 'Vertrieb' })).item.categories, ['Vertrieb']);
     assert.deepEqual((await appointment({}, { category: '' })).item.categories, []);

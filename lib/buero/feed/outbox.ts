@@ -96,12 +96,14 @@ export class Outbox {
   /**
    * Sends what is waiting: first notes durably (one transaction) which mailboxes each record
    * goes to, then emits. Called in `finally`, so a change in the ledger is always emitted (an
-   * unemitted one would hold its cursor for the rest of the run).
+   * unemitted one would hold its cursor for the rest of the run). `more`: the poll left more
+   * to read (the changes say so, for the writer's batches).
    */
-  flush(): void {
+  flush(more = false): void {
     const batch = this.outgoing;
     this.outgoing = [];
     if (batch.length === 0) return;
+    if (more) for (const b of batch) b.msg.payload.more = true;
     if (!this.closed) {
       this.o.store.transaction(() => {
         for (const b of batch) if (b.sent) this.o.store.markSent(b.sent.table, b.sent.id, b.sent.lsn, b.sent.kind, b.sent.targets);

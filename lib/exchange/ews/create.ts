@@ -4,7 +4,7 @@ import type { Appointment, ItemKind } from '../model';
 import { deletedOccurrences, removeDeletedOccurrences, type DeletedOccurrence } from '../occurrences';
 import type { CreateRequest, ItemResult } from '../transport';
 import { deleteOccurrences } from './delete';
-import { itemError } from './errors';
+import { itemError, toExchangeError } from './errors';
 import { readRefs } from './find';
 import type { Folders } from './folders';
 import { toEwsItem } from './items';
@@ -59,8 +59,10 @@ export async function settleWritten(service: ews.ExchangeService, mailbox: strin
   });
   // EWS's part of the clean-up: DeleteItem by OccurrenceItemId (master + InstanceIndex), GetItem for the ChangeKeys.
   await removeDeletedOccurrences(results, requests.map((r) => r.key), sent, {
+    // A fault for the whole request (ErrorServerBusy) keeps its BackOffMilliseconds for the rewrite.
     deleteOccurrences: (series, masters) =>
-      deleteOccurrences(service, series.map((s, i) => ({ masterId: masters[i].itemId, indexes: s.deleted.map((d) => d.index) }))),
+      deleteOccurrences(service, mailbox, series.map((s, i) => ({ masterId: masters[i].itemId, indexes: s.deleted.map((d) => d.index) })))
+        .catch((thrown: unknown) => { throw toExchangeError(thrown, undefined, service.Url?.ToString() ?? '', mailbox); }),
     readRefs: (masters, keys) => readRefs(service, masters, keys, mailbox),
   });
 }

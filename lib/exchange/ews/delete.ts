@@ -1,4 +1,5 @@
 import * as ews from 'ews-javascript-api';
+import type { ExchangeError } from '../errors';
 import type { ItemKind } from '../model';
 import type { DeleteRequest, DeleteResult } from '../transport';
 import { ewsCodeOf, itemError } from './errors';
@@ -23,9 +24,10 @@ const ALREADY_GONE = ['ErrorCalendarOccurrenceIsDeletedFromRecurrence', 'ErrorIt
 
 /**
  * Deletes occurrences of series by position (OccurrenceItemId: master id + InstanceIndex).
- * Returns, per series, whether all its occurrences are gone.
+ * Returns, per series, true when all its occurrences are gone, else Exchange's answer (an
+ * ErrorServerBusy carries BackOffMilliseconds, which holds back the rewrite).
  */
-export async function deleteOccurrences(service: ews.ExchangeService, series: { masterId: string; indexes: number[] }[]): Promise<boolean[]> {
+export async function deleteOccurrences(service: ews.ExchangeService, mailbox: string, series: { masterId: string; indexes: number[] }[]): Promise<(boolean | ExchangeError)[]> {
   const ids: ews.ItemId[] = [];
   const owner: number[] = [];
   series.forEach((s, i) => {
@@ -34,12 +36,14 @@ export async function deleteOccurrences(service: ews.ExchangeService, series: { 
       owner.push(i);
     }
   });
-  const done = series.map(() => true);
+  const done: (boolean | ExchangeError)[] = series.map(() => true);
   if (ids.length === 0) return done;
   const responses = await service.DeleteItems(ids, ews.DeleteMode.SoftDelete, ews.SendCancellationsMode.SendToNone,
     null as unknown as ews.AffectedTaskOccurrence);
   responses.Responses.forEach((response, i) => {
-    if (response.Result === ews.ServiceResult.Error && !ALREADY_GONE.includes(ewsCodeOf(response) ?? '')) done[owner[i]] = false;
+    if (response.Result === ews.ServiceResult.Error && !ALREADY_GONE.includes(ewsCodeOf(response) ?? '')) {
+      done[owner[i]] = itemError(response, `occurrence ${ids[i].UniqueId}`, mailbox) ?? false;
+    }
   });
   return done;
 }

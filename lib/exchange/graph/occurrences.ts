@@ -1,3 +1,4 @@
+import type { ExchangeError } from '../errors';
 import type { Appointment } from '../model';
 import { removeDeletedOccurrences, type DeletedOccurrence } from '../occurrences';
 import type { ItemRef, ItemResult } from '../transport';
@@ -31,9 +32,12 @@ export function removeOccurrences(client: GraphClient, folders: GraphFolders, ma
   });
 }
 
-/** Per series, whether all its deleted dates have no instance any more. */
-async function deleteByDate(client: GraphClient, mailbox: string, todo: GraphSeries[], masters: ItemRef[]): Promise<boolean[]> {
-  const done = todo.map(() => true);
+/**
+ * Per series, whether all its deleted dates have no instance any more: true, or Graph's answer
+ * to the look-up or the DELETE that failed (its Retry-After holds back the rewrite).
+ */
+async function deleteByDate(client: GraphClient, mailbox: string, todo: GraphSeries[], masters: ItemRef[]): Promise<(true | ExchangeError)[]> {
+  const done: (true | ExchangeError)[] = todo.map(() => true);
   const lookups: { owner: number; from: number; to: number }[] = [];
   todo.forEach((s, owner) => {
     for (const { date } of s.deleted) {
@@ -49,8 +53,9 @@ async function deleteByDate(client: GraphClient, mailbox: string, todo: GraphSer
   const deletes: { owner: number; id: string }[] = [];
   found.forEach((res, i) => {
     const l = lookups[i];
-    if (responseError(res)) {
-      done[l.owner] = false;
+    const error = responseError(res, undefined, mailbox);
+    if (error) {
+      done[l.owner] = error;
       return;
     }
     const instance = ((res.body as { value?: Json[] }).value ?? []).find((v) => {
@@ -64,7 +69,8 @@ async function deleteByDate(client: GraphClient, mailbox: string, todo: GraphSer
   if (deletes.length) {
     const answers = await client.batch(mailbox, deletes.map((d) => ({ method: 'DELETE' as const, url: `${user}/events/${encodeURIComponent(d.id)}` })));
     answers.forEach((res, i) => {
-      if (res.status !== 404 && responseError(res)) done[deletes[i].owner] = false;
+      const error = res.status === 404 ? undefined : responseError(res, undefined, mailbox);
+      if (error) done[deletes[i].owner] = error;
     });
   }
   return done;

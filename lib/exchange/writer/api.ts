@@ -73,6 +73,13 @@ export interface WriterOptions {
   memoryWindow?: number;
   /** How long a batch waits to fill up (default 200 ms). */
   flushDelayMs?: number;
+  /**
+   * While the change source catches up (its changes say `more`: the next page follows at
+   * once), a batch not yet full waits for the rest up to this long (default 10,000 ms: a page
+   * may take seconds on a busy host) after the last such change; changes without `more` (a
+   * lone change, the last page) go after the flush delay as always (docs/architecture.md).
+   */
+  burstHoldMs?: number;
   /** Concurrent requests overall (default 8; EWS allows 27 per account). */
   maxConcurrent?: number;
   /** Concurrent requests per mailbox (default 8). */

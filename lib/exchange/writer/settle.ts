@@ -90,8 +90,7 @@ export class Settler {
       if (!result.incomplete?.length) this.settle(p, { action, itemId: result.ref.itemId }, started);
     })();
     if (result.incomplete?.length) {
-      this.retry(ks, new ExchangeError(ExchangeCode.unavailable,
-        `${ks.key}: created, but ${result.incomplete.join(', ')} must be written again`, { retryable: true }));
+      this.rewriteLater(ks, 'created', result);
     } else {
       ks.recreating = false;
     }
@@ -122,10 +121,7 @@ export class Settler {
       });
       if (!result.incomplete?.length) this.settle(p, { action: 'updated', itemId: result.ref.itemId }, started);
     })();
-    if (result.incomplete?.length) {
-      this.retry(ks, new ExchangeError(ExchangeCode.unavailable,
-        `${ks.key}: updated, but ${result.incomplete.join(', ')} must be written again`, { retryable: true }));
-    }
+    if (result.incomplete?.length) this.rewriteLater(ks, 'updated', result);
   }
 
   deleted(p: Planned, result: DeleteResult | undefined, started: number): void {
@@ -244,6 +240,20 @@ export class Settler {
       case 'fail':
         return this.fail(p, err, started);
     }
+  }
+
+  /**
+   * Written, but some fields must be written again (a series' occurrences could not all be
+   * deleted). Exchange's answer, when there was one, decides the wait as for any retry: its
+   * Retry-After / BackOffMilliseconds at least, and a throttled mailbox waits as a whole.
+   */
+  private rewriteLater(ks: KeyState, done: 'created' | 'updated', result: Extract<ItemResult, { ok: true }>): void {
+    const cause = result.incompleteBecause;
+    const err = new ExchangeError(cause?.code === ExchangeCode.serverBusy ? ExchangeCode.serverBusy : ExchangeCode.unavailable,
+      `${ks.key}: ${done}, but ${result.incomplete!.join(', ')} must be written again${cause ? ` (${cause.message})` : ''}`,
+      { record: ks.key, retryable: true, backOffMs: cause?.backOffMs, scope: cause?.scope === 'mailbox' ? 'mailbox' : 'item', cause });
+    if (err.scope === 'mailbox') this.o.health.itemFailed(ks.mailbox, err);
+    this.retry(ks, err);
   }
 
   /** The key tries again at `until`, or after its own back-off; its queue rows say when. */

@@ -37,6 +37,7 @@ export class ExchangeWriter {
   private readonly clock: Clock;
   private readonly batchSize: number;
   private readonly flushDelayMs: number;
+  private readonly burstHoldMs: number;
   private readonly maxConcurrent: number;
   private readonly maxPerMailbox: number;
   private readonly health: Health;
@@ -50,6 +51,8 @@ export class ExchangeWriter {
   private timer: unknown;
   private timerAt = Infinity;
   private pumpQueued = false;
+  /** Until when batches not yet full wait: the last changes that came in said more follow. */
+  private burstUntil = 0;
   private closed = false;
   private started = false;
 
@@ -60,6 +63,7 @@ export class ExchangeWriter {
     this.clock = options.clock ?? systemClock;
     this.batchSize = Math.max(1, Math.min(options.batchSize ?? 50, options.transport.maxBatchSize ?? Infinity));
     this.flushDelayMs = Math.max(0, options.flushDelayMs ?? 200);
+    this.burstHoldMs = Math.max(0, options.burstHoldMs ?? 10_000);
     this.maxConcurrent = Math.max(1, options.maxConcurrent ?? 8);
     this.maxPerMailbox = Math.max(1, Math.min(options.maxConcurrentPerMailbox ?? 8,
       options.transport.maxConcurrentPerMailbox ?? Infinity));
@@ -135,9 +139,17 @@ export class ExchangeWriter {
             }) },
       ),
     )();
+    let accepted = 0;
+    let more = false;
     for (const r of results) {
-      if (!(r instanceof SyncError)) this.window.admit({ id: r.row.id, message: r.message }, now);
+      if (r instanceof SyncError) continue;
+      this.window.admit({ id: r.row.id, message: r.message }, now);
+      accepted++;
+      more ||= !!r.message.more;
     }
+    // The change source says whether more follows at once (catching up): until then, or the
+    // burst hold, batches not yet full wait for it; once it says no more, they go.
+    if (accepted > 0) this.burstUntil = more ? now + this.burstHoldMs : 0;
     this.requestPump();
     this.changed();
     return results.map((r) => (r instanceof SyncError ? r : r.row));
@@ -173,6 +185,7 @@ export class ExchangeWriter {
   }
 
   // ---- scheduling -------------------------------------------------------------------------
+
 
   private requestPump(): void {
     if (this.pumpQueued || this.closed) return;
@@ -237,15 +250,22 @@ export class ExchangeWriter {
       group.push(planned);
     }
 
+    // Full batches first: when the requests in flight are capped, a half-full batch must not
+    // take a place a full one could have.
     const ordered = [...groups.values()].map((g) => g.sort((a, b) => a.ks.readyAt - b.ks.readyAt));
-    ordered.sort((a, b) => a[0].ks.readyAt - b[0].ks.readyAt);
+    const full = (g: Planned[]) => (g.length >= this.batchSize ? 0 : 1);
+    ordered.sort((a, b) => full(a) - full(b) || a[0].ks.readyAt - b[0].ks.readyAt);
     for (const group of ordered) {
       const mailbox = group[0].ks.mailbox;
       let rest = group;
       while (rest.length > 0) {
-        const due = rest.length >= this.batchSize || rest[0].ks.solo || now >= rest[0].ks.readyAt + this.flushDelayMs;
+        const first = rest[0].ks;
+        const flushAt = first.readyAt + this.flushDelayMs;
+        // While more follows (a catch-up) a batch not yet full waits for it, but not beyond the hold.
+        const holdUntil = Math.min(this.burstUntil, first.readyAt + this.burstHoldMs);
+        const due = rest.length >= this.batchSize || first.solo || (now >= flushAt && now >= holdUntil);
         if (!due) {
-          wake = Math.min(wake, rest[0].ks.readyAt + this.flushDelayMs);
+          wake = Math.min(wake, Math.max(flushAt, holdUntil));
           break;
         }
         // A finishing call pumps again.
