@@ -123,7 +123,11 @@ export = function (RED: NodeAPI) {
         for (const w of warnings) node.warn(w.message);
         mapped++;
         warned += warnings.length;
-        if (writerMessages.length > 0 || events.length > 0) send([writerMessages, events]);
+        // One send per message: Node-RED deep-copies every message after the first of one
+        // send() call, and these are already separate objects (a copy per mailbox would be
+        // garbage: bench/README.md, memory).
+        for (const m of writerMessages) send([[m], []]);
+        if (events.length > 0) send([[], events]);
         node.status(
           warned > 0
             ? { fill: 'yellow', shape: 'dot', text: RED._('buero-map.status.warnings', { count: warned }) }
