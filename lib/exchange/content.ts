@@ -30,13 +30,21 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * SHA-256 as hex. The one-shot `crypto.hash` (Node ≥ 20.12) makes no Hash object per call:
- * with a field hash per field of every planned item, those objects were a good part of the
- * writer's garbage (bench/README.md). Older Node 20 takes the Hash object.
+ * One-shot SHA-256 (`crypto.hash`, Node ≥ 20.12): no Hash object per call. With a hash per
+ * field of every planned item those objects were a good part of the writer's garbage
+ * (bench/README.md). Older Node 20 makes the Hash object.
  */
-const sha256: (text: string) => string = typeof crypto.hash === 'function'
-  ? (text) => crypto.hash('sha256', text, 'hex')
-  : (text) => crypto.createHash('sha256').update(text).digest('hex');
+const oneShot = typeof crypto.hash === 'function';
+
+function sha256(text: string): string {
+  return oneShot ? crypto.hash('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex');
+}
+
+/** The first 16 bytes of SHA-256 as hex, a string of its own (a slice would keep the full hex alive). */
+function sha256Prefix(text: string): string {
+  const digest = oneShot ? (crypto.hash('sha256', text, 'buffer') as unknown as Buffer) : crypto.createHash('sha256').update(text).digest();
+  return digest.toString('hex', 0, 16);
+}
 
 /** One hash per field that is present (`null` counts as present: it means "none"). */
 export function fieldHashes(item: object): FieldHashes {
@@ -44,8 +52,7 @@ export function fieldHashes(item: object): FieldHashes {
   const obj = item as Record<string, unknown>;
   for (const name of Object.keys(obj).sort()) {
     if (obj[name] === undefined) continue;
-    // The first 16 bytes as hex (the slice keeps its 64-character parent while it lives).
-    out[name] = sha256(canonicalJson(obj[name])).slice(0, 32);
+    out[name] = sha256Prefix(canonicalJson(obj[name]));
   }
   return out;
 }
