@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import crypto from 'node:crypto';
 import type { ItemKind } from './model';
 
 /**
@@ -12,14 +12,38 @@ export type FieldHashes = Record<string, string>;
 export function canonicalJson(value: unknown): string {
   if (value === undefined) return 'null';
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  // Plain loops and one string: this runs for every field of every planned item.
+  let out: string;
+  if (Array.isArray(value)) {
+    out = '[';
+    for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + canonicalJson(value[i]);
+    return `${out}]`;
+  }
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+  const keys = Object.keys(obj).sort();
+  out = '{';
+  for (const k of keys) {
+    if (obj[k] === undefined) continue;
+    out += (out.length > 1 ? ',' : '') + JSON.stringify(k) + ':' + canonicalJson(obj[k]);
+  }
+  return `${out}}`;
 }
 
+/**
+ * One-shot SHA-256 (`crypto.hash`, Node ≥ 20.12): no Hash object per call. With a hash per
+ * field of every planned item those objects were a good part of the writer's garbage
+ * (bench/README.md). Older Node 20 makes the Hash object.
+ */
+const oneShot = typeof crypto.hash === 'function';
+
 function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return oneShot ? crypto.hash('sha256', text, 'hex') : crypto.createHash('sha256').update(text).digest('hex');
+}
+
+/** The first 16 bytes of SHA-256 as hex, a string of its own (a slice would keep the full hex alive). */
+function sha256Prefix(text: string): string {
+  const digest = oneShot ? (crypto.hash('sha256', text, 'buffer') as unknown as Buffer) : crypto.createHash('sha256').update(text).digest();
+  return digest.toString('hex', 0, 16);
 }
 
 /** One hash per field that is present (`null` counts as present: it means "none"). */
@@ -28,8 +52,7 @@ export function fieldHashes(item: object): FieldHashes {
   const obj = item as Record<string, unknown>;
   for (const name of Object.keys(obj).sort()) {
     if (obj[name] === undefined) continue;
-    // The first 16 bytes as hex, made directly: a slice of the full hex would keep it alive.
-    out[name] = createHash('sha256').update(canonicalJson(obj[name])).digest().toString('hex', 0, 16);
+    out[name] = sha256Prefix(canonicalJson(obj[name]));
   }
   return out;
 }

@@ -43,6 +43,9 @@ type Expression = ReturnType<NodeAPI['util']['prepareJSONataExpression']>;
  * and the warnings as sync-log events on output 2. Changes are mapped one after the other, so
  * the writer receives them in the order the source sent them.
  */
+
+/** Writer messages sent before the mapper lets the event loop run (memory of a large backlog). */
+const YIELD_EVERY = 1000;
 export = function (RED: NodeAPI) {
   function BueroMapNode(this: Node, config: BueroMapConfig) {
     RED.nodes.createNode(this, config);
@@ -123,7 +126,12 @@ export = function (RED: NodeAPI) {
         for (const w of warnings) node.warn(w.message);
         mapped++;
         warned += warnings.length;
-        if (writerMessages.length > 0 || events.length > 0) send([writerMessages, events]);
+        // One send per message: Node-RED deep-copies every message after the first of one
+        // send() call, and these are already separate objects (a copy per mailbox would be
+        // garbage: bench/README.md, memory).
+        for (const m of writerMessages) send([[m], []]);
+        sinceYield += writerMessages.length;
+        if (events.length > 0) send([[], events]);
         node.status(
           warned > 0
             ? { fill: 'yellow', shape: 'dot', text: RED._('buero-map.status.warnings', { count: warned }) }
@@ -140,8 +148,19 @@ export = function (RED: NodeAPI) {
       }
     }
 
+    // Mapping needs no I/O, so a page of changes would be mapped in one go and all its writer
+    // messages (a contact page × every mailbox: 100,000 and more) would be in memory at once,
+    // in one SQLite transaction of the writer. After YIELD_EVERY messages the queue lets the
+    // event loop run, so the writer takes what came so far (bench/README.md, memory).
+    let sinceYield = 0;
+    const breathe = async () => {
+      if (sinceYield < YIELD_EVERY) return;
+      sinceYield = 0;
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+
     node.on('input', (msg, send, done) => {
-      queue = queue.then(() => handle(msg, send as (m: Array<NodeMessage[]>) => void, done));
+      queue = queue.then(() => handle(msg, send as (m: Array<NodeMessage[]>) => void, done)).then(breathe);
     });
 
     node.on('close', (done: () => void) => {

@@ -125,11 +125,23 @@ export = function (RED: NodeAPI) {
 
     status.update(true);
 
+    // Every transfer not logged is skipped for the same reason: its words are made once, not
+    // once per item (a backlog of 100,000 items made them 100,000 times, all garbage).
+    const skipped = new Map<string, string>();
+    const skippedWords = (why: string): string => {
+      let words = skipped.get(why);
+      if (words === undefined) {
+        words = RED._('buero-sync-log.debug.skipped', { why: redact(why) });
+        if (skipped.size < 100) skipped.set(why, words);
+      }
+      return words;
+    };
+
     node.on('input', (msg: NodeMessageInFlow, send, done) => {
       try {
         const result = log.accept(msg);
         if ('skipped' in result) {
-          node.debug(RED._('buero-sync-log.debug.skipped', { why: redact(result.skipped) }));
+          node.debug(skippedWords(result.skipped));
         } else {
           write(result.entry);
           // The event carries values; its words are the line's (rendered once, by the log).

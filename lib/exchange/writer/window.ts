@@ -41,6 +41,8 @@ export interface KeyState {
 /** The next request for a key. */
 export interface Planned extends Step {
   ks: KeyState;
+  /** Mailbox, stage and kind: the batch it can share (kept, so a pump makes no string per key). */
+  group?: string;
 }
 
 export interface WindowOptions {

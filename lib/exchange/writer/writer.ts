@@ -227,7 +227,7 @@ export class ExchangeWriter {
 
     const keys = this.window.keys;
     const groups = new Map<string, Planned[]>();
-    for (const ks of [...keys.values()]) {
+    for (const ks of keys.values()) {
       if (ks.inFlight) continue;
       if (ks.changes.length === 0) {
         keys.delete(ks.id);
@@ -244,7 +244,7 @@ export class ExchangeWriter {
       }
       const planned = (ks.planned ??= this.settler.plan(ks));
       if (!planned) continue;
-      const groupKey = `${ks.mailbox}\n${planned.stage}\n${planned.kind}`;
+      const groupKey = (planned.group ??= `${ks.mailbox}\n${planned.stage}\n${planned.kind}`);
       let group = groups.get(groupKey);
       if (!group) groups.set(groupKey, (group = []));
       group.push(planned);
