@@ -10,7 +10,7 @@ import { expandVariables, nodeRedLookup } from '../../lib/env';
 import { EVENT_TOPIC } from '../../lib/log/events';
 import type { PartHealth } from '../../lib/monitor/status';
 import { acquireStateDb, releaseStateDb } from '../../lib/state/shared-db';
-import { WayBackWriter, wayBackSettingsFromEnv, type TakeResult } from '../../lib/way-back';
+import { WayBackWriter, linkedInIdMap, wayBackSettingsFromEnv, type TakeResult } from '../../lib/way-back';
 import type { BueroConnectionConfigNode } from '../buero-connection/api';
 import { upgradeConfig } from '../shared/config-version';
 import { nodeLabel } from '../shared/label';
@@ -112,7 +112,8 @@ export = function (RED: NodeAPI) {
         stateFile = bueroNode.stateFile;
         const db = acquireStateDb(stateFile);
         writer = new WayBackWriter({
-          bueroWriter: new BueroWriter({ client: conn.client, db, fields: conn.fields, timeZone: settings.timeZone }),
+          // isLinked: a create lost in a crash is never recovered onto an entry another item owns.
+          bueroWriter: new BueroWriter({ client: conn.client, db, fields: conn.fields, timeZone: settings.timeZone, isLinked: linkedInIdMap(db, conn.mandant) }),
           // Only to stamp the key of a new büro+ entry on the Outlook item it came from.
           transport: exchange.api === 'graph' ? new GraphTransport(exchange, { contactsFolder: '', taskList: '' }) : new EwsTransport(exchange, { contactsFolder: '' }),
           db,
