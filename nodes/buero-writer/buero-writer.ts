@@ -208,6 +208,7 @@ export = function (RED: NodeAPI) {
       status.stop();
       queue.then(
         () => {
+          writer?.flush();
           if (stateFile && writer) releaseStateDb(stateFile);
           done();
         },
