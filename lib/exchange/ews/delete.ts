@@ -1,20 +1,24 @@
-import * as ews from 'ews-javascript-api';
-import type { ExchangeError } from '../errors';
+import type { ExchangeConnection } from '../connection/exchange-connection';
+import { ExchangeCode } from '../../error-codes';
+import { ExchangeError } from '../errors';
 import type { ItemKind } from '../model';
 import type { DeleteRequest, DeleteResult } from '../transport';
-import { ewsCodeOf, itemError } from './errors';
+import { messageError, soapRequest } from './soap-post';
+import { deleteItemXml } from './soap-requests';
 
 /**
- * Deletes items, and single occurrences of series. Soft delete: the item leaves the user's
- * folders (not into Deleted Items, where a synced record would only confuse) but stays
- * recoverable by an administrator. No cancellations are sent.
+ * Deletes items, and single occurrences of series (DeleteItem as SOAP text). Soft delete: the
+ * item leaves the user's folders (not into Deleted Items, where a synced record would only
+ * confuse) but stays recoverable by an administrator. No cancellations are sent.
  */
-export async function deleteItems(service: ews.ExchangeService, mailbox: string, kind: ItemKind, requests: DeleteRequest[]): Promise<DeleteResult[]> {
-  const ids = requests.map((r) => new ews.ItemId(r.ref.itemId));
-  const responses = await service.DeleteItems(ids, ews.DeleteMode.SoftDelete, ews.SendCancellationsMode.SendToNone,
-    kind === 'task' ? ews.AffectedTaskOccurrence.AllOccurrences : (null as unknown as ews.AffectedTaskOccurrence));
+export async function deleteItems(connection: ExchangeConnection, mailbox: string, kind: ItemKind, requests: DeleteRequest[]): Promise<DeleteResult[]> {
+  if (requests.length === 0) return [];
+  const answers = await soapRequest(connection, mailbox, kind, deleteItemXml(kind, requests.map((r) => ({ itemId: r.ref.itemId }))));
+  if (answers.length !== requests.length) {
+    throw new ExchangeError(ExchangeCode.requestRejected, `EWS answered ${answers.length} items for ${requests.length} deleted`, { ambiguous: true });
+  }
   return requests.map((r, i) => {
-    const error = itemError(responses.Responses[i], r.key, mailbox);
+    const error = messageError(answers[i], r.key, mailbox);
     return error ? { ok: false, error } : { ok: true };
   });
 }
@@ -27,22 +31,21 @@ const ALREADY_GONE = ['ErrorCalendarOccurrenceIsDeletedFromRecurrence', 'ErrorIt
  * Returns, per series, true when all its occurrences are gone, else Exchange's answer (an
  * ErrorServerBusy carries BackOffMilliseconds, which holds back the rewrite).
  */
-export async function deleteOccurrences(service: ews.ExchangeService, mailbox: string, series: { masterId: string; indexes: number[] }[]): Promise<(boolean | ExchangeError)[]> {
-  const ids: ews.ItemId[] = [];
+export async function deleteOccurrences(connection: ExchangeConnection, mailbox: string, series: { masterId: string; indexes: number[] }[]): Promise<(boolean | ExchangeError)[]> {
+  const targets: { masterId: string; index: number }[] = [];
   const owner: number[] = [];
   series.forEach((s, i) => {
     for (const index of s.indexes) {
-      ids.push(new ews.AppointmentOccurrenceId(s.masterId, index));
+      targets.push({ masterId: s.masterId, index });
       owner.push(i);
     }
   });
   const done: (boolean | ExchangeError)[] = series.map(() => true);
-  if (ids.length === 0) return done;
-  const responses = await service.DeleteItems(ids, ews.DeleteMode.SoftDelete, ews.SendCancellationsMode.SendToNone,
-    null as unknown as ews.AffectedTaskOccurrence);
-  responses.Responses.forEach((response, i) => {
-    if (response.Result === ews.ServiceResult.Error && !ALREADY_GONE.includes(ewsCodeOf(response) ?? '')) {
-      done[owner[i]] = itemError(response, `occurrence ${ids[i].UniqueId}`, mailbox) ?? false;
+  if (targets.length === 0) return done;
+  const answers = await soapRequest(connection, mailbox, 'appointment', deleteItemXml('appointment', targets));
+  answers.forEach((answer, i) => {
+    if (!answer.ok && !ALREADY_GONE.includes(answer.code) && owner[i] !== undefined) {
+      done[owner[i]] = messageError(answer, `occurrence ${targets[i].masterId}`, mailbox) ?? false;
     }
   });
   return done;

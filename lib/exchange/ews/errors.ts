@@ -111,7 +111,11 @@ function readDetail(details: unknown, name: string): string | undefined {
   return plain === undefined ? undefined : String(plain);
 }
 
-function fromRule(ewsCode: string, detail: string | undefined, extra: { record?: string; backOffMs?: number; cause?: unknown; mailbox?: string }): ExchangeError {
+/**
+ * The one classification of an EWS answer, whoever read it (ews-javascript-api's objects or the
+ * SOAP reader of soap-post.ts): ResponseCode, MessageText and BackOffMilliseconds → ExchangeError.
+ */
+export function classify(ewsCode: string, detail: string | undefined, extra: { record?: string; backOffMs?: number; cause?: unknown; mailbox?: string }): ExchangeError {
   const rule = RULES[ewsCode] ?? { ...rejected, text: 'Exchange refused' };
   const where = rule.scope === 'mailbox' && extra.mailbox ? ` (${extra.mailbox})` : '';
   const said = detail && !detail.includes(ewsCode) ? `: ${detail}` : '';
@@ -129,7 +133,7 @@ function fromRule(ewsCode: string, detail: string | undefined, extra: { record?:
 export function itemError(response: ews.ServiceResponse, key: string, mailbox: string): ExchangeError | undefined {
   if (response.Result !== ews.ServiceResult.Error) return undefined;
   const code = ews.ServiceError[response.ErrorCode] ?? 'ErrorUnknown';
-  return fromRule(code, response.ErrorMessage, { record: key, backOffMs: backOffOf(response), cause: response, mailbox });
+  return classify(code, response.ErrorMessage, { record: key, backOffMs: backOffOf(response), cause: response, mailbox });
 }
 
 /** Whatever an EWS call threw, as an ExchangeError. */
@@ -174,7 +178,7 @@ export function toExchangeError(thrown: unknown, failure: HttpFailure | undefine
   const code = ewsCodeOf(thrown);
   if (code) {
     const detail = (thrown as { message?: string; faultString?: string }).message || (thrown as { faultString?: string }).faultString;
-    const err = fromRule(code, detail, { backOffMs: backOffOf(thrown), cause: thrown, mailbox });
+    const err = classify(code, detail, { backOffMs: backOffOf(thrown), cause: thrown, mailbox });
     // A fault for the whole request about throttling or the mailbox: the writer waits for the mailbox.
     return err;
   }

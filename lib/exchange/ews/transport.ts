@@ -7,6 +7,7 @@ import { createItems } from './create';
 import { deleteItems } from './delete';
 import { findByKey, readRefs } from './find';
 import { Folders } from './folders';
+import { toExchangeError } from './errors';
 import { closeNtlmConnections, ewsCall } from './service';
 import { updateItems } from './update';
 import { ExchangeCode } from '../../error-codes';
@@ -30,15 +31,15 @@ export class EwsTransport implements Transport {
   }
 
   create<K extends ItemKind>(mailbox: string, kind: K, requests: CreateRequest<K>[]): Promise<ItemResult[]> {
-    return this.folderAware(mailbox, kind, ewsCall(this.connection, mailbox, (s) => createItems(s, this.folders, mailbox, kind, requests)));
+    return this.folderAware(mailbox, kind, this.soap(mailbox, createItems(this.connection, this.folders, mailbox, kind, requests)));
   }
 
   update<K extends ItemKind>(mailbox: string, kind: K, requests: UpdateRequest<K>[]): Promise<ItemResult[]> {
-    return ewsCall(this.connection, mailbox, (s) => updateItems(s, mailbox, kind, requests));
+    return this.soap(mailbox, updateItems(this.connection, mailbox, kind, requests));
   }
 
   delete(mailbox: string, kind: ItemKind, requests: DeleteRequest[]): Promise<DeleteResult[]> {
-    return ewsCall(this.connection, mailbox, (s) => deleteItems(s, mailbox, kind, requests));
+    return this.soap(mailbox, deleteItems(this.connection, mailbox, kind, requests));
   }
 
   findByKey(mailbox: string, kind: ItemKind, keys: string[], foreign?: (ForeignId | undefined)[]): Promise<FindResult[]> {
@@ -55,6 +56,13 @@ export class EwsTransport implements Transport {
 
   async close(): Promise<void> {
     closeNtlmConnections(this.connection);
+  }
+
+  /** The writes (SOAP text, soap-post.ts) fail with ExchangeErrors only, as ewsCall's reads do. */
+  private soap<T>(mailbox: string, call: Promise<T>): Promise<T> {
+    return call.catch((thrown: unknown) => {
+      throw toExchangeError(thrown, undefined, this.connection.endpoint, mailbox);
+    });
   }
 
   /** A folder error (the contacts subfolder was deleted) makes the next call look the folder up again. */

@@ -1,38 +1,39 @@
-import * as ews from 'ews-javascript-api';
+import type { ExchangeConnection } from '../connection/exchange-connection';
 import { ExchangeError } from '../errors';
 import type { Appointment, ItemKind } from '../model';
 import { deletedOccurrences } from '../occurrences';
 import type { ItemResult, UpdateRequest } from '../transport';
 import { settleWritten, type SentItem } from './create';
-import { attachId, toEwsItem, withCoupledFields } from './items';
+import { withCoupledFields } from './items';
+import { itemProps } from './soap-items';
+import { soapRequest } from './soap-post';
+import { itemChangeXml, updateItemXml } from './soap-requests';
 
 /**
- * Updates items in one UpdateItem request, each with only the fields that changed, against the
- * ChangeKey we last saw (AutoResolve: a concurrent change in Outlook to other fields is kept;
- * a real clash comes back as ErrorIrresolvableConflict and the writer re-reads and retries).
+ * Updates items in one UpdateItem request (SOAP text), each with only the fields that changed,
+ * against the ChangeKey we last saw (AutoResolve: a concurrent change in Outlook to other fields
+ * is kept; a real clash comes back as ErrorIrresolvableConflict and the writer re-reads and retries).
  */
-export async function updateItems(service: ews.ExchangeService, mailbox: string, kind: ItemKind, requests: UpdateRequest[]): Promise<ItemResult[]> {
+export async function updateItems(connection: ExchangeConnection, mailbox: string, kind: ItemKind, requests: UpdateRequest[]): Promise<ItemResult[]> {
   const results: (ItemResult | undefined)[] = requests.map(() => undefined);
   const sent: SentItem[] = [];
+  const changes: string[] = [];
   requests.forEach((r, index) => {
     try {
       const fields = withCoupledFields(kind, r.item, r.fields);
       const recurrence = kind === 'appointment' && fields.includes('recurrence') ? (r.item as Appointment).recurrence : undefined;
       // Writing the pattern resets the series, so every deleted occurrence is deleted again.
       const deleted = recurrence ? deletedOccurrences(recurrence, r.key) : [];
-      const item = toEwsItem(service, kind, r.key, r.item, fields);
-      attachId(item, r.ref.itemId, r.ref.changeKey);
-      sent.push({ index, item, deleted });
+      changes.push(itemChangeXml(kind, r.ref.itemId, r.ref.changeKey, itemProps(kind, r.key, r.item, fields)));
+      sent.push({ index, deleted, itemId: r.ref.itemId });
     } catch (err) {
       if (err instanceof ExchangeError) results[index] = { ok: false, error: err };
       else throw err;
     }
   });
   if (sent.length > 0) {
-    const responses = await service.UpdateItems(sent.map((s) => s.item), null as unknown as ews.FolderId,
-      ews.ConflictResolutionMode.AutoResolve, ews.MessageDisposition.SaveOnly,
-      kind === 'appointment' ? ews.SendInvitationsOrCancellationsMode.SendToNone : (null as unknown as ews.SendInvitationsOrCancellationsMode));
-    await settleWritten(service, mailbox, requests, results, sent, responses);
+    const answers = await soapRequest(connection, mailbox, kind, updateItemXml(kind, changes));
+    await settleWritten(connection, mailbox, requests, results, sent, answers);
   }
   return results as ItemResult[];
 }

@@ -1,0 +1,72 @@
+import * as ews from 'ews-javascript-api';
+import type { ExchangeError } from '../errors';
+import type { ExchangeConnection } from '../connection/exchange-connection';
+import type { ItemKind } from '../model';
+import { classify, toExchangeError } from './errors';
+import { xmlText } from './escape';
+import { ExchangeHttp } from './service';
+import { windowsZone } from './soap-items';
+import { envelope } from './soap-requests';
+import { parseXml, readFault, readResponseMessages, type ResponseMessage } from './soap-reader';
+
+/**
+ * Posts one of the writer's SOAP requests through the same HTTP layer ews-javascript-api uses
+ * (ExchangeHttp: NTLM on kept connections, Basic, OAuth renewed once on 401, the CA,
+ * X-AnchorMailbox) and reads the per-item answers. Failures become ExchangeErrors with the
+ * classification of errors.ts: a SOAP fault for the whole request (ErrorServerBusy keeps its
+ * BackOffMilliseconds), HTTP statuses and network errors exactly as through the library.
+ */
+export async function soapRequest(connection: ExchangeConnection, mailbox: string, kind: ItemKind, body: string): Promise<ResponseMessage[]> {
+  const httpLayer = new ExchangeHttp(connection);
+  const fail = (thrown: unknown) => toExchangeError(thrown, httpLayer.failure, connection.endpoint, mailbox);
+  let text: string;
+  try {
+    const xml = envelope({ version: connection.version, mailbox, timeZone: kind === 'task' ? serviceZone(connection) : undefined }, body);
+    const headers: Record<string, string> = {
+      'Content-Type': 'text/xml; charset=utf-8', Accept: 'text/xml', 'Accept-Encoding': 'gzip,deflate', 'X-AnchorMailbox': mailbox,
+    };
+    const auth = connection.auth;
+    if (auth.kind === 'oauth') headers.Authorization = `Bearer ${await auth.tokens.get()}`;
+    else if (auth.kind === 'basic') headers.Authorization = `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`;
+    const answer = await httpLayer.xhr({ url: connection.ewsUrl, type: 'POST', headers, data: xml });
+    text = answer.responseText;
+  } catch (thrown) {
+    // ExchangeHttp passes on an HTTP 500 only when its body is a SOAP envelope: the fault.
+    const wire = thrown as { status?: number; responseText?: string };
+    if (wire?.status === 500 && wire.responseText) throw faultError(wire.responseText, mailbox, thrown) ?? fail(thrown);
+    throw fail(thrown);
+  }
+  try {
+    const root = parseXml(text);
+    const fault = readFault(root);
+    if (fault) throw classify(fault.code, fault.messageText, { backOffMs: fault.backOffMs, mailbox, cause: fault });
+    return readResponseMessages(root);
+  } catch (err) {
+    throw fail(err);
+  }
+}
+
+function faultError(text: string, mailbox: string, cause: unknown) {
+  try {
+    const fault = readFault(parseXml(text));
+    return fault && classify(fault.code, fault.messageText, { backOffMs: fault.backOffMs, mailbox, cause });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The zone ews-javascript-api sends in TimeZoneContext with tasks (the connection's zone, else
+ * the process's): Exchange takes a task's dates in it.
+ */
+function serviceZone(connection: ExchangeConnection): string {
+  if (connection.timeZone) return windowsZone(connection.timeZone, '', 'timeZone');
+  const local = ews.TimeZoneInfo.Local;
+  return ` Name="${xmlText(local.DisplayName)}" Id="${xmlText(local.Id)}"`;
+}
+
+/** One item's answer as an ExchangeError, or undefined when it succeeded. */
+export function messageError(message: ResponseMessage, record: string, mailbox: string): ExchangeError | undefined {
+  if (message.ok) return undefined;
+  return classify(message.code, message.messageText, { record, backOffMs: message.backOffMs, mailbox, cause: message });
+}
