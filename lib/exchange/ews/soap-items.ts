@@ -72,7 +72,8 @@ export function windowsZone(iana: string, key: string, field = 'item.timeZone'):
   if (attrs === undefined) {
     try {
       const tz = ews.TimeZoneInfo.FindSystemTimeZoneById(iana);
-      attrs = ` Name="${xmlText(tz.DisplayName)}" Id="${xmlText(tz.Id)}"`;
+      // The library's table holds some names escaped already ("US &amp; Canada").
+      attrs = ` Name="${xmlText(tz.DisplayName.replace(/&amp;/g, '&'))}" Id="${xmlText(tz.Id)}"`;
     } catch {
       throw new ExchangeError(ExchangeCode.itemRejected, `${key}: ${field} "${iana}" has no Windows time zone that Exchange knows`, { record: key, field });
     }

@@ -62,7 +62,7 @@ function faultError(text: string, mailbox: string, cause: unknown) {
 function serviceZone(connection: ExchangeConnection): string {
   if (connection.timeZone) return windowsZone(connection.timeZone, '', 'timeZone');
   const local = ews.TimeZoneInfo.Local;
-  return ` Name="${xmlText(local.DisplayName)}" Id="${xmlText(local.Id)}"`;
+  return ` Name="${xmlText(local.DisplayName.replace(/&amp;/g, '&'))}" Id="${xmlText(local.Id)}"`;
 }
 
 /** One item's answer as an ExchangeError, or undefined when it succeeded. */
