@@ -30,14 +30,11 @@ export class WaitHints {
     return Math.max(0, (this.until.get('') ?? 0) - this.clock.now());
   }
 
-  /** Throws EXCHANGE_SERVER_BUSY (with the time left) when Exchange asked to wait and the time is not over. */
+  /** Throws a WaitRefusal (EXCHANGE_SERVER_BUSY, the time left) when Exchange asked to wait and the time is not over. */
   check(mailbox: string): void {
     const left = this.waitLeft(mailbox);
     if (left <= 0) return;
-    throw new ExchangeError(ExchangeCode.serverBusy,
-      `Exchange asked to wait before the next request for ${mailbox}; ${Math.ceil(left / 1000)} s are left`, {
-        scope: 'mailbox', retryable: true, backOffMs: left,
-      });
+    throw new WaitRefusal(mailbox, left);
   }
 
   /** Notes the wait an error asks for (none: nothing to note); the endpoint's when the endpoint asked. */
@@ -66,6 +63,18 @@ export class WaitHints {
       this.note(mailbox, err);
       throw err;
     }
+  }
+}
+
+/**
+ * A request not sent because Exchange asked to wait (this lane or the other met the busy
+ * answer): nothing reached Exchange, nothing failed there.
+ */
+export class WaitRefusal extends ExchangeError {
+  constructor(mailbox: string, left: number) {
+    super(ExchangeCode.serverBusy, `Exchange asked to wait before the next request for ${mailbox}; ${Math.ceil(left / 1000)} s are left`, {
+      scope: 'mailbox', retryable: true, backOffMs: left,
+    });
   }
 }
 
