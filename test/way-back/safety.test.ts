@@ -121,6 +121,29 @@ for (const name of ['ews', 'graph'] as TransportName[]) {
       assert.equal(s.row(id).fldOrt, 'Bonn');
     });
 
+    it('a new Outlook item inside a wait Exchange asked for: the büro+ entry is made, its key stamped only after the wait, never a second entry', async function () {
+      s = await setup(name, { ackTimeoutMs: 500 });
+      await s.baseline();
+      const before = s.sim.db.count('tblCalendar');
+      s.w.outlook.createAppointment(ANNA, { subject: 'Neu während der Pause', start: '2026-04-20T07:00:00Z', end: '2026-04-20T08:00:00Z' });
+      s.holdAcks = true;
+      assert.equal((await s.poll()).emitted, 1);
+      // Exchange asked (another lane) to wait for Anna before the stamp goes out.
+      s.hints.wait(ANNA, 1500);
+      const requests = requestsTo(ANNA);
+      const refused = await s.writer.take(s.messages[0].payload);
+      assert.equal(refused.result.outcome, 'refused');
+      assert.equal(refused.ack, false, 'not acknowledged: read again');
+      assert.equal(requestsTo(ANNA), requests, 'no request to Anna inside the wait');
+      assert.equal(s.sim.db.count('tblCalendar'), before + 1);
+      await until(() => s.hints.waitLeft(ANNA) === 0, 'the wait is over', 10_000);
+      s.holdAcks = false;
+      await s.poll();
+      const row = s.sim.db.rows('tblCalendar').find((r) => r.fldKurzInfo === 'Neu während der Pause')!;
+      assert.equal(itemsWithKey(s.w.ex.ews.store, ANNA, keyOf(row.fldID as number, 1)).length, 1, 'the key is stamped after the wait');
+      assert.equal(s.sim.db.count('tblCalendar'), before + 1, 'never a second entry');
+    });
+
     it('an expired cursor starts over: items made before the setup are not taken, lane 1\'s items not written again, no duplicate', async function () {
       s = await setup(name);
       s.w.outlook.createAppointment(ANNA, { subject: 'Vor der Einrichtung', start: '2026-04-20T07:00:00Z', end: '2026-04-20T08:00:00Z' });

@@ -96,7 +96,7 @@ export async function setup(name: TransportName, options: SetupOptions = {}): Pr
   const bueroWriter = new BueroWriter({ client, db, fields, timeZone: ZONE, clock, sleep: async () => {}, isLinked: linkedInIdMap(db, data.mandant) });
   const settings: WayBackSettings = { ...DEFAULT_WAY_BACK_SETTINGS, timeZone: ZONE, ...options.settings };
   const lane1 = rig(w.transport, { file, waitHints: hints });
-  const writer = new WayBackWriter({ bueroWriter, transport: w.transport, db, fields, mandant: data.mandant, settings, clock });
+  const writer = new WayBackWriter({ bueroWriter, transport: w.transport, waitHints: hints, db, fields, mandant: data.mandant, settings, clock });
   const taken: Taken[] = [];
   const events: SyncEvent[] = [];
   const messages: WayBackMessage[] = [];
