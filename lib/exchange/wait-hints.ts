@@ -7,7 +7,7 @@ import { ExchangeError } from './errors';
  * Exchange's wait hints, shared by both lanes: after an answer with Retry-After (Graph 429/503)
  * or BackOffMilliseconds (EWS ErrorServerBusy) no request goes to the mailbox, or to any
  * mailbox when the whole endpoint asked, before the time is over — whichever lane (lane 1's
- * writer, the way back's change reader) met the answer. Exchange Online counts a request inside
+ * writer, the way back's change reader, its writer stamping keys) met the answer. Exchange Online counts a request inside
  * the wait against the application, not against the node that sent it.
  *
  * Times are kept on this object's clock; callers ask for the time left (`waitLeft`), so a
