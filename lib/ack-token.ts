@@ -24,12 +24,14 @@ export interface AckToken {
 }
 
 type AckListener = (token: AckToken) => void;
+/** Takes several tokens at once (the change source commits them in one transaction). */
+type AckManyListener = (tokens: AckToken[]) => void;
 
-const listeners = new Map<string, AckListener>();
+const listeners = new Map<string, { one: AckListener; many?: AckManyListener }>();
 
 /** The change source registers here for its own tokens. */
-export function onAck(source: string, listener: AckListener): void {
-  listeners.set(source, listener);
+export function onAck(source: string, listener: AckListener, many?: AckManyListener): void {
+  listeners.set(source, { one: listener, many });
 }
 
 export function offAck(source: string): void {
@@ -45,7 +47,27 @@ export function isAckToken(value: unknown): value is AckToken {
 /** Acknowledges one part of a change. Unknown or missing tokens are ignored. */
 export function ack(token: unknown): void {
   if (!isAckToken(token)) return;
-  listeners.get(token.source)?.(token);
+  listeners.get(token.source)?.one(token);
+}
+
+/**
+ * Acknowledges several parts at once, e.g. all messages a writer took in one transaction: a
+ * source that takes them together commits them with one disk sync instead of one each.
+ */
+export function ackAll(tokens: unknown[]): void {
+  const bySource = new Map<string, AckToken[]>();
+  for (const token of tokens) {
+    if (!isAckToken(token)) continue;
+    const list = bySource.get(token.source);
+    if (list) list.push(token);
+    else bySource.set(token.source, [token]);
+  }
+  for (const [source, list] of bySource) {
+    const listener = listeners.get(source);
+    if (!listener) continue;
+    if (listener.many) listener.many(list);
+    else for (const token of list) listener.one(token);
+  }
 }
 
 /**

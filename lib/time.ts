@@ -58,6 +58,15 @@ export function isTimeZone(zone: string): boolean {
 
 /** The wall-clock fields of an instant in a zone. */
 export function localOf(instant: Date, zone: string): LocalDateTime {
+  const ms = Math.floor(instant.getTime() / 1000) * 1000;
+  const offset = constantOffsets.get(zone)?.get(Math.floor(ms / DAY_MS));
+  if (offset === undefined) return exactLocalOf(instant, zone);
+  const d = new Date(ms + offset);
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), second: d.getUTCSeconds() };
+}
+
+/** The wall-clock fields by Intl (exact, but slow: the mapper of a catch-up calls this for every date). */
+function exactLocalOf(instant: Date, zone: string): LocalDateTime {
   const parts: Record<string, string> = {};
   for (const p of formatter(zone).formatToParts(instant)) parts[p.type] = p.value;
   let year = Number(parts.year);
@@ -79,10 +88,31 @@ function utcMs(l: LocalDateTime): number {
   return d.getTime();
 }
 
+const DAY_MS = 24 * 3600 * 1000;
+/**
+ * zone → UTC day number → the offset of that whole day, for days whose offset is the same at
+ * their first and last second (no zone changes its offset twice in a day, so none changes in
+ * such a day). Days with a clock change are not kept and are always computed exactly.
+ */
+const constantOffsets = new Map<string, Map<number, number>>();
+
 /** The zone's offset from UTC at an instant, in milliseconds (Berlin in summer: +7 200 000). */
 export function offsetAt(instant: Date, zone: string): number {
   const ms = Math.floor(instant.getTime() / 1000) * 1000;
-  return utcMs(localOf(new Date(ms), zone)) - ms;
+  const day = Math.floor(ms / DAY_MS);
+  let days = constantOffsets.get(zone);
+  const known = days?.get(day);
+  if (known !== undefined) return known;
+  const exact = (at: number) => utcMs(exactLocalOf(new Date(at), zone)) - at;
+  const offset = exact(ms);
+  const first = day * DAY_MS;
+  const last = first + DAY_MS - 1000;
+  if (exact(first) === offset && exact(last) === offset) {
+    if (!days) constantOffsets.set(zone, (days = new Map()));
+    if (days.size >= 100_000) days.clear();
+    days.set(day, offset);
+  }
+  return offset;
 }
 
 /** The exact instant of a wall-clock time in a zone; gap → forward by the gap, overlap → first. */

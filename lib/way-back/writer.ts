@@ -62,6 +62,11 @@ export class WayBackWriter {
     this.clock = options.clock ?? Date.now;
   }
 
+  /** Writes what is still held for a moment (the node closes). */
+  flush(): void {
+    this.synced.flush();
+  }
+
   /** Takes one change to büro+ (changes are taken one after the other). */
   take(change: WayBackChange): Promise<Taken> {
     const run = this.queue.then(() => this.takeNow(change));
@@ -314,7 +319,7 @@ export class WayBackWriter {
       const { values } = this.back(change, undefined, known?.values, undefined);
       const c = this.o.fields.calendar;
       if (change.kind === 'appointment') values[c.seriesExceptions] = mergeSeriesExceptions(undefined, (change.item as Appointment).recurrence?.deletedOccurrences ?? []);
-      this.synced.put(entry.mailbox, entry.key, { lsn: entry.version, values }, this.clock());
+      this.synced.putSoon(entry.mailbox, entry.key, { lsn: entry.version, values }, this.clock());
     } catch {
       // A value the way back could not take: no base, conflicts then count büro+ as changed.
     }

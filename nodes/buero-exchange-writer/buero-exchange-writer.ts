@@ -1,6 +1,6 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { ExchangeCode, StateCode } from '../../lib/error-codes';
-import { ack } from '../../lib/ack-token';
+import { ack, ackAll } from '../../lib/ack-token';
 import { SyncError } from '../../lib/errors';
 import { EwsTransport } from '../../lib/exchange/ews/transport';
 import { GraphTransport } from '../../lib/exchange/graph/transport';
@@ -198,6 +198,7 @@ export = function (RED: NodeAPI) {
       arriving = [];
       if (batch.length === 0 || !writer) return;
       const results = writer.enqueueMany(batch.map((b) => b.msg.payload));
+      const taken: unknown[] = [];
       results.forEach((result, i) => {
         const { msg, send, done } = batch[i];
         if (result instanceof SyncError) {
@@ -212,8 +213,9 @@ export = function (RED: NodeAPI) {
         // transaction of its own after this one (lib/buero/feed/outbox.ts: why that is safe).
         if (waiting.size < KEEP_MESSAGES) waiting.set(result.id, { msg, send, done });
         else done(); // a long backlog: the message is finished here; its outcome follows without it
-        ack((msg as { ack?: unknown }).ack);
+        taken.push((msg as { ack?: unknown }).ack);
       });
+      ackAll(taken);
     };
 
     node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {

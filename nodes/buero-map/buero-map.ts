@@ -14,6 +14,7 @@ import {
 } from '../../lib/mapping';
 import { upgradeConfig } from '../shared/config-version';
 import { nodeLabel } from '../shared/label';
+import { throttledStatus } from '../shared/status';
 import { typedInputReader } from '../shared/typed-input';
 
 /** The node's configuration in today's layout (nodes/shared/config-version.ts). */
@@ -105,6 +106,12 @@ export = function (RED: NodeAPI) {
     const source = nodeLabel(node);
     let mapped = 0;
     let warned = 0;
+    // Thousands of changes in a catch-up: the count is shown at most twice a second.
+    const status = throttledStatus(500, () => node.status(
+      warned > 0
+        ? { fill: 'yellow', shape: 'dot', text: RED._('buero-map.status.warnings', { count: warned }) }
+        : { fill: 'green', shape: 'dot', text: RED._('buero-map.status.mapped', { count: mapped }) },
+    ));
     let queue: Promise<void> = Promise.resolve();
 
     async function handle(msg: NodeMessageInFlow, send: (m: Array<NodeMessage[]>) => void, done: (err?: Error) => void) {
@@ -132,17 +139,14 @@ export = function (RED: NodeAPI) {
         for (const m of writerMessages) send([[m], []]);
         sinceYield += writerMessages.length;
         if (events.length > 0) send([[], events]);
-        node.status(
-          warned > 0
-            ? { fill: 'yellow', shape: 'dot', text: RED._('buero-map.status.warnings', { count: warned }) }
-            : { fill: 'green', shape: 'dot', text: RED._('buero-map.status.mapped', { count: mapped }) },
-        );
+        status.update();
         done();
       } catch (err) {
         const error = err instanceof SyncError ? err : new SyncError(MappingCode.failed, toError(err).message, { cause: err });
         // The fault is reported (Catch nodes, log); acknowledging keeps the source moving. The
         // record comes again once it is corrected in büro+ (a new version).
         if (error.code !== MappingCode.configInvalid) split((msg as { ack?: unknown }).ack, 0);
+        status.stop();
         node.status({ fill: 'red', shape: 'ring', text: RED._('buero-map.status.recordError') });
         done(error);
       }
@@ -165,7 +169,7 @@ export = function (RED: NodeAPI) {
 
     node.on('close', (done: () => void) => {
       // Let changes already received finish mapping before the flow stops.
-      queue.then(() => done(), () => done());
+      queue.then(() => done(), () => done()).finally(() => status.stop());
     });
   }
   RED.nodes.registerType('buero-map', BueroMapNode);

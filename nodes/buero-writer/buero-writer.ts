@@ -211,6 +211,7 @@ export = function (RED: NodeAPI) {
       status.stop();
       queue.then(
         () => {
+          writer?.flush();
           if (stateFile && writer) releaseStateDb(stateFile);
           done();
         },

@@ -3,6 +3,8 @@ import {
   addDays,
   formatInstant,
   isTimeZone,
+  localOf,
+  offsetAt,
   parseBueroDateTime,
   startOfDay,
   zonedToInstant,
@@ -93,6 +95,30 @@ describe('mapping/time: büro+ local times become exact instants in the Mandant 
       it(`${JSON.stringify(text) ?? 'undefined'} is no date-time`, function () {
         assert.equal(parseBueroDateTime(text), undefined);
       });
+    }
+  });
+
+  it('wall times and offsets stay exact on every minute around clock changes, also once days are remembered', function () {
+    // localOf and offsetAt remember a day's offset when it does not change within the day; a day
+    // with a change is computed exactly each time. Compare against Intl for every 15 minutes.
+    const zones = ['Europe/Berlin', 'America/New_York', 'Australia/Adelaide', 'Asia/Kolkata', 'Pacific/Chatham'];
+    const days = ['2026-03-28', '2026-03-29', '2026-03-30', '2026-10-24', '2026-10-25', '2026-10-26', '2026-11-01', '2026-03-08', '2026-04-05', '2026-10-04'];
+    for (let pass = 0; pass < 2; pass++) {
+      for (const zone of zones) {
+        const intl = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+        for (const day of days) {
+          for (let m = -12 * 60; m < 36 * 60; m += 15) {
+            const at = new Date(Date.parse(`${day}T00:00:00Z`) + m * 60_000);
+            const p: Record<string, string> = {};
+            for (const part of intl.formatToParts(at)) p[part.type] = part.value;
+            const l = localOf(at, zone);
+            const wall = Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute, l.second);
+            const expected = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second);
+            assert.equal(wall, expected, `${zone} ${at.toISOString()} pass ${pass}: wall time`);
+            assert.equal(offsetAt(at, zone), expected - at.getTime(), `${zone} ${at.toISOString()} pass ${pass}: offset`);
+          }
+        }
+      }
     }
   });
 

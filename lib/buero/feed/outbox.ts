@@ -37,7 +37,7 @@ export class Outbox {
     // Sequence numbers start from the clock so that a token of an earlier run (a message
     // still in flight when the node was redeployed) can never acknowledge a new change.
     this.ledger = new AckLedger<Effect>(opts.clock().getTime() * 1000);
-    onAck(opts.source, (token) => this.ack(token));
+    onAck(opts.source, (token) => this.ack(token), (tokens) => this.ackAll(tokens));
   }
 
   /** Changes emitted and not yet handed on. */
@@ -125,17 +125,29 @@ export class Outbox {
    * The other order, cursor first, could lose the change.
    */
   ack(token: AckToken): void {
+    this.ackAll([token]);
+  }
+
+  /** Several acknowledgements, committed in one transaction (one disk sync). */
+  ackAll(tokens: AckToken[]): void {
     if (this.closed) return;
-    const r = this.ledger.ack(token);
-    if (!r || (r.effects.length === 0 && r.tables.length === 0)) return;
+    const effects: Effect[] = [];
+    const tables = new Set<Table>();
+    for (const token of tokens) {
+      const r = this.ledger.ack(token);
+      if (!r) continue;
+      effects.push(...r.effects);
+      for (const t of r.tables) tables.add(t as Table);
+    }
+    if (effects.length === 0 && tables.size === 0) return;
     this.o.store.transaction(() => {
-      for (const e of r.effects) {
+      for (const e of effects) {
         if (e.drop) this.o.store.dropKnown(e.table, e.id);
         else if (e.put) this.o.store.putKnown(e.table, e.id, { lsn: e.put.lsn, kind: e.put.kind, ref: e.put.ref, targets: e.put.targets });
         // Everything emitted for the record is handed on: the known state is complete.
         if (!this.ledger.isPending(`${e.table}:${e.id}`)) this.o.store.dropSent(e.table, e.id);
       }
-      this.commitCursors(r.tables as Table[]);
+      this.commitCursors(tables);
     });
   }
 }

@@ -320,7 +320,7 @@ export class ExchangeWriter {
         const results = await this.transport.create(mailbox, kind,
           batch.map((p) => ({ key: p.ks.key, item: p.change.message.item as ItemByKind[typeof kind] })));
         if (!this.succeeded(mailbox)) return;
-        batch.forEach((p, i) => s.created(p, results[i], started));
+        s.together(() => batch.forEach((p, i) => s.created(p, results[i], started)));
         return;
       }
       case 'update': {
@@ -328,13 +328,13 @@ export class ExchangeWriter {
           key: p.ks.key, ref: refOf(p.entry!), item: p.change.message.item as ItemByKind[typeof kind], fields: p.fields!,
         })));
         if (!this.succeeded(mailbox)) return;
-        batch.forEach((p, i) => s.updated(p, results[i], started));
+        s.together(() => batch.forEach((p, i) => s.updated(p, results[i], started)));
         return;
       }
       case 'delete': {
         const results = await this.transport.delete(mailbox, kind, batch.map((p) => ({ key: p.ks.key, ref: refOf(p.entry!) })));
         if (!this.succeeded(mailbox)) return;
-        batch.forEach((p, i) => s.deleted(p, results[i], started));
+        s.together(() => batch.forEach((p, i) => s.deleted(p, results[i], started)));
         return;
       }
       case 'find': {
@@ -342,13 +342,13 @@ export class ExchangeWriter {
           ? { transport: p.entry.transport, itemId: p.entry.itemId } : undefined));
         const results = await this.transport.findByKey(mailbox, kind, batch.map((p) => p.ks.key), foreign);
         if (!this.succeeded(mailbox)) return;
-        batch.forEach((p, i) => s.found(p, results[i], started));
+        s.together(() => batch.forEach((p, i) => s.found(p, results[i], started)));
         return;
       }
       case 'refresh': {
         const results = await this.transport.refresh(mailbox, kind, batch.map((p) => refOf(p.entry!)));
         if (!this.succeeded(mailbox)) return;
-        batch.forEach((p, i) => s.refreshed(p, results[i], started));
+        s.together(() => batch.forEach((p, i) => s.refreshed(p, results[i], started)));
         return;
       }
     }
