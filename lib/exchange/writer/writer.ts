@@ -25,6 +25,7 @@ import { systemClock, DEFAULT_BACKOFF, type Clock } from '../../net/retry';
 import type { ItemByKind, WriterMessage } from '../model';
 import type { ItemRef, Transport } from '../transport';
 import { validateWriterMessage } from '../validate';
+import { WaitHints } from '../wait-hints';
 import type { WriterOptions, WriterStats } from './api';
 import { Health } from './health';
 import { Settler } from './settle';
@@ -69,7 +70,7 @@ export class ExchangeWriter {
       options.transport.maxConcurrentPerMailbox ?? Infinity));
     this.health = new Health({
       transport: options.transport, clock: this.clock, random: options.random ?? Math.random,
-      backoff: options.backoff ?? DEFAULT_BACKOFF, onEvent: options.onEvent,
+      backoff: options.backoff ?? DEFAULT_BACKOFF, hints: options.waitHints ?? new WaitHints(this.clock), onEvent: options.onEvent,
     });
     this.window = new Window({
       queue: this.queue, owner: options.owner, size: Math.max(1, options.memoryWindow ?? 5000),
