@@ -110,6 +110,9 @@ export async function phase(rig: Rig, api: Api, table: 'tblCalendar' | 'tblConta
   const calls = writeCallSizes(sandbox, api);
   if (process.env.BENCH_TRACE_BATCHES) {
     console.log(`${api} ${table}: ${calls.map((c) => `${c.at - first}ms:${c.items}`).join(' ')}`);
+    // büro+ requests of the phase: start since the first commit, rows of the table, the simulator's CPU ms.
+    const reads = sandbox.buero.requestLog.filter((e) => e.time >= first && e.time <= last);
+    console.log(`${api} ${table} büro+: ${reads.map((e) => `${e.time - first}ms:${e.rows?.[table] ?? 0}r:${Math.round(e.cpuMs ?? 0)}cpu`).join(' ')}`);
   }
   const sizes = calls.map((c) => c.items).sort((a, b) => a - b);
   return {

@@ -28,6 +28,8 @@ const THROUGHPUT_ONLY = process.argv.includes('--throughput-only');
 // --catch-up-only: the change source's catch-up alone (bench/catch-up.ts), printed as JSON.
 const CATCH_UP_ONLY = process.argv.includes('--catch-up-only');
 const SEED = Number(process.env.BENCH_SEED ?? 42);
+// BENCH_APIS=graph (or ews) with --throughput-only: only that API's throughput phases.
+const APIS = (process.env.BENCH_APIS ?? 'ews,graph').split(',');
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -36,6 +38,11 @@ async function main(): Promise<void> {
   if (CATCH_UP_ONLY) {
     const results = await catchUp(SIZE.catchUp, SEED, (r) => console.log(`  catch-up of ${r.changes} ${r.burst} done (${elapsed()})`));
     console.log(JSON.stringify(results, null, 1));
+    return;
+  }
+  if (THROUGHPUT_ONLY && APIS.length === 1) {
+    const api = APIS[0] === 'graph' ? 'graph' : 'ews';
+    console.log(JSON.stringify({ [api]: await throughput(api, SIZE, SEED) }, null, 1));
     return;
   }
   const tp = await throughput('ews', SIZE, SEED);

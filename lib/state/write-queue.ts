@@ -27,6 +27,15 @@ export interface QueuedChange {
   lastError?: string;
 }
 
+/** A queued row as the writer's memory window reads it in. */
+export interface QueuedText {
+  id: number;
+  /** The writer message as JSON. */
+  message: string;
+  attempts: number;
+  notBefore: number;
+}
+
 export interface PendingCreate {
   mailbox: string;
   key: string;
@@ -55,6 +64,7 @@ interface QueueRow {
 export class WriteQueue {
   private readonly addStmt;
   private readonly loadAfterStmt;
+  private readonly loadTextsStmt;
   private readonly removeStmt;
   private readonly retryStmt;
   private readonly countStmt;
@@ -67,6 +77,8 @@ export class WriteQueue {
     this.addStmt = db.prepare(`INSERT INTO exchange_write_queue
       (owner, mailbox, key, kind, action, version, message, enqueued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
     this.loadAfterStmt = db.prepare('SELECT * FROM exchange_write_queue WHERE owner = ? AND id > ? ORDER BY id LIMIT ?');
+    this.loadTextsStmt = db.prepare(`SELECT id, message, attempts, not_before AS notBefore FROM exchange_write_queue
+      WHERE owner = ? AND id > ? ORDER BY id LIMIT ?`);
     this.removeStmt = db.prepare('DELETE FROM exchange_write_queue WHERE id = ?');
     this.retryStmt = db.prepare('UPDATE exchange_write_queue SET attempts = ?, not_before = ?, last_error = ? WHERE id = ?');
     this.countStmt = db.prepare('SELECT COUNT(*) AS n FROM exchange_write_queue WHERE owner = ?');
@@ -76,17 +88,25 @@ export class WriteQueue {
     this.pendingDel = db.prepare('DELETE FROM exchange_pending_create WHERE mailbox = ? AND key = ?');
   }
 
-  /** Adds a change; when this returns, the change survives a crash (synchronous=FULL). */
-  add(change: Omit<QueuedChange, 'id' | 'attempts' | 'notBefore' | 'lastError'>): QueuedChange {
-    const mailbox = normalise(change.mailbox);
-    const info = this.addStmt.run(change.owner, mailbox, change.key, change.kind, change.action,
+  /**
+   * Adds a change; when this returns, the change survives a crash (synchronous=FULL). Returns
+   * the row's id only: the caller holds the message, and a copy of its JSON text kept with
+   * thousands of others would be garbage that outlives the young generation (bench/README.md).
+   */
+  add(change: Omit<QueuedChange, 'id' | 'attempts' | 'notBefore' | 'lastError'>): { id: number } {
+    const info = this.addStmt.run(change.owner, normalise(change.mailbox), change.key, change.kind, change.action,
       change.version ?? null, change.message, change.enqueuedAt);
-    return { ...change, mailbox, id: Number(info.lastInsertRowid), attempts: 0, notBefore: 0 };
+    return { id: Number(info.lastInsertRowid) };
   }
 
   /** The next `limit` changes after id `afterId`, oldest first (ids only grow: AUTOINCREMENT). */
   loadAfter(owner: string, afterId: number, limit: number): QueuedChange[] {
     return (this.loadAfterStmt.all(owner, afterId, limit) as QueueRow[]).map(toChange);
+  }
+
+  /** The same, only what the writer's memory window needs of each row. */
+  loadTextsAfter(owner: string, afterId: number, limit: number): QueuedText[] {
+    return this.loadTextsStmt.all(owner, afterId, limit) as QueuedText[];
   }
 
   remove(ids: readonly number[]): void {

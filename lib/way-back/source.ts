@@ -8,6 +8,7 @@
  * The deletion guard (guard.ts) looks at every read before anything of it is emitted.
  */
 import { offAck, onAck, type AckToken } from '../ack-token';
+import { WaitRefusal } from '../exchange/wait-hints';
 import { CHANGE_FOLDER, entryOfItem, type ChangeKind, type ChangeReader, type ExchangeChange } from '../exchange/changes';
 import { WayBackCode } from '../error-codes';
 import { SyncError } from '../errors';
@@ -161,6 +162,7 @@ export class OutlookChangeSource {
     if (f.status.state === 'paused') return;
     const folder = CHANGE_FOLDER[f.kind];
     const time = () => new Date(this.clock()).toISOString();
+    const stateBefore = f.status.state;
     f.status.lastPollAt = time();
     let deleted = 0;
     const resumed = this.guard.takeResume(f.mailbox, f.kind);
@@ -204,6 +206,12 @@ export class OutlookChangeSource {
       f.status.reason = undefined;
       f.status.code = undefined;
     } catch (err) {
+      if (err instanceof WaitRefusal) {
+        // Nothing was sent: Exchange asked to wait (maybe lane 1's writer met the busy answer).
+        // The folder is read at the next poll after the wait; its state stays what it was.
+        f.status.state = stateBefore;
+        return;
+      }
       const e = err instanceof SyncError ? err : new SyncError(WayBackCode.internal, `${f.mailbox}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       report.errors.push(e);
       f.status = { ...f.status, state: 'error', reason: e.message, code: e.code };

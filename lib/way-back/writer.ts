@@ -18,6 +18,7 @@ import { contentHash, fieldHashes, mergeHashes } from '../exchange/content';
 import { parseWriterKey, writerKey } from '../exchange/key';
 import type { Appointment, Task } from '../exchange/model';
 import type { Transport } from '../exchange/transport';
+import { WaitRefusal, type WaitHints } from '../exchange/wait-hints';
 import type { SyncEvent } from '../log/events';
 import { appointmentToBuero, mergeSeriesExceptions, taskToBuero, type BackResult } from '../mapping/back';
 import type { StateDb } from '../state/db';
@@ -33,6 +34,8 @@ export interface WayBackWriterOptions {
   bueroWriter: BueroWriter;
   /** Lane 1's transport (EWS or Graph): stamps the key on items made in Outlook. */
   transport: Pick<Transport, 'adopt'>;
+  /** Exchange's waits, shared with lane 1's writer and the reader on the same endpoint (lib/exchange/wait-hints.ts). */
+  waitHints?: WaitHints;
   db: StateDb;
   fields: FieldMap;
   /** The Mandant number (writer keys). */
@@ -215,8 +218,13 @@ export class WayBackWriter {
     if (result.outcome !== 'saved') return { outcome: 'refused', error: new SyncError(WayBackCode.internal, `${itemText(change)}: büro+ answered the create with ${result.outcome}.`), retryable: false };
     const id = result.row.id;
     const key = writerKey({ mandant: this.o.mandant, table: TABLE, id }, { mailbox, user: { nr: change.user.nr } });
-    const [adopted] = await this.o.transport.adopt(mailbox, change.kind, [{ itemId: change.itemId, key }]);
+    // Inside a wait Exchange asked for, the key is stamped at a later read (as after a failed stamp).
+    const waitLeft = this.o.waitHints?.waitLeft(mailbox) ?? 0;
+    const [adopted] = waitLeft > 0
+      ? [{ ok: false as const, error: new WaitRefusal(mailbox, waitLeft) }]
+      : await this.o.transport.adopt(mailbox, change.kind, [{ itemId: change.itemId, key }]);
     if (!adopted?.ok) {
+      this.o.waitHints?.note(mailbox, adopted?.error);
       // The entry exists and stays a pending create: the next read takes the item again, finds the entry and stamps it then.
       const error = adopted?.error ?? new SyncError(WayBackCode.internal, 'no answer');
       return { outcome: 'refused', error: new SyncError(WayBackCode.adoptFailed, `${itemText(change)} (${TABLE} ${id}): the new büro+ entry's key could not be stamped on the Outlook item: ${error.message}`, { record: `${TABLE} ${id}`, retryable: true, cause: error }), retryable: true, record: `${TABLE} ${id}` };

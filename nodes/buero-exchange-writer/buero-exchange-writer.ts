@@ -5,6 +5,7 @@ import { SyncError } from '../../lib/errors';
 import { EwsTransport } from '../../lib/exchange/ews/transport';
 import { GraphTransport } from '../../lib/exchange/graph/transport';
 import { ExchangeWriter, type WriteOutcome } from '../../lib/exchange/writer';
+import { waitHintsOf } from '../../lib/exchange/wait-hints';
 import { EVENT_TOPIC, type SyncEvent } from '../../lib/log/events';
 import { acquireStateDb, releaseStateDb } from '../../lib/state/shared-db';
 import type { ExchangeConnection } from '../../lib/exchange/connection/exchange-connection';
@@ -99,6 +100,8 @@ export = function (RED: NodeAPI) {
         maxConcurrent: wholeNumberWithin(config.maxConcurrent, 8, 1, 27),
         maxConcurrentPerMailbox: wholeNumberWithin(config.maxConcurrentPerMailbox, 8, 1, 27),
         onItemNotFound: config.onItemNotFound === 'skip' ? 'skip' : 'recreate',
+        // Exchange's waits are shared with the way back's reader on the same endpoint.
+        waitHints: waitHintsOf(connection),
         onOutcome: (o) => outcome(o),
         onEvent: (e) => event(e),
         onChange: () => status.update(),

@@ -2,6 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus
 import { ack } from '../../lib/ack-token';
 import type { ExchangeConnection } from '../../lib/exchange/connection/exchange-connection';
 import { createChangeReader, type ChangeKind } from '../../lib/exchange/changes';
+import { waitHintsOf } from '../../lib/exchange/wait-hints';
 import { ExchangeCode, StateCode } from '../../lib/error-codes';
 import { SyncError, toError } from '../../lib/errors';
 import { EVENT_TOPIC, type SyncEvent } from '../../lib/log/events';
@@ -103,7 +104,8 @@ export = function (RED: NodeAPI) {
         source = new OutlookChangeSource({
           id: node.id,
           // The reader writes instants with the offset of this zone (the writer maps them to büro+'s).
-          reader: createChangeReader(connection, { timeZone: connection.timeZone ?? settings.timeZone }),
+          // Exchange's waits are shared with lane 1's writer on the same endpoint.
+          reader: createChangeReader(connection, { timeZone: connection.timeZone ?? settings.timeZone, waitHints: waitHintsOf(connection) }),
           db,
           mailboxes: mailboxesOf(config.connection!, bueroNode.connection.mandant, db),
           kinds,

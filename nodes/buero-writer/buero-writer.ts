@@ -6,6 +6,7 @@ import { SyncError, toError } from '../../lib/errors';
 import type { ExchangeConnection } from '../../lib/exchange/connection/exchange-connection';
 import { EwsTransport } from '../../lib/exchange/ews/transport';
 import { GraphTransport } from '../../lib/exchange/graph/transport';
+import { waitHintsOf } from '../../lib/exchange/wait-hints';
 import { expandVariables, nodeRedLookup } from '../../lib/env';
 import { EVENT_TOPIC } from '../../lib/log/events';
 import type { PartHealth } from '../../lib/monitor/status';
@@ -116,6 +117,8 @@ export = function (RED: NodeAPI) {
           bueroWriter: new BueroWriter({ client: conn.client, db, fields: conn.fields, timeZone: settings.timeZone, isLinked: linkedInIdMap(db, conn.mandant) }),
           // Only to stamp the key of a new büro+ entry on the Outlook item it came from.
           transport: exchange.api === 'graph' ? new GraphTransport(exchange, { contactsFolder: '', taskList: '' }) : new EwsTransport(exchange, { contactsFolder: '' }),
+          // Exchange's waits are shared with lane 1's writer and the way back's reader.
+          waitHints: waitHintsOf(exchange),
           db,
           fields: conn.fields,
           mandant: conn.mandant,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { TransportName } from '../exchange/graph-support';
 import { ExchangeCursorStore } from '../../lib/state/exchange-cursor';
 import { itemsWithKey } from '../exchange/graph-support';
+import { until } from '../exchange/ews-support';
 import { ANNA, BERND, itemOf, keyOf, outcomes, setup, type Setup } from './support';
 
 // The way back's safety nets: the deletion guard, the cursor committed only after every
@@ -15,6 +16,11 @@ for (const name of ['ews', 'graph'] as TransportName[]) {
     afterEach(async function () {
       await s?.close();
     });
+
+    /** Requests (a $batch step on its own) Exchange received for a mailbox so far. */
+    const requestsTo = (mailbox: string) => (name === 'ews'
+      ? s.w.ex.ews.requestLog.filter((e) => e.mailbox?.toLowerCase() === mailbox).length
+      : s.w.ex.graph.operationLog.filter((e) => decodeURIComponent(e.path).toLowerCase().includes(`/users/${mailbox}/`)).length);
 
     const synced = async (values: Record<string, unknown> = {}) => {
       const row = s.insert({ fldKurzInfo: 'Termin', fldOrt: 'Köln', fldBeginn: '2026-04-14T10:00:00', fldEnde: '2026-04-14T11:00:00', fldErinnMin: 15, ...values });
@@ -87,6 +93,55 @@ for (const name of ['ews', 'graph'] as TransportName[]) {
       assert.equal(s.row(id).fldOrt, 'Bonn');
       assert.notEqual(cursors.get(ANNA, 'calendar')!.cursor, before);
       assert.equal(s.mutations(), 1, 'written once');
+    });
+
+    it('a busy answer to lane 1\'s writer holds the way back too: its poll sends nothing to that mailbox and logs no outage; the edit arrives after the wait', async function () {
+      s = await setup(name);
+      await s.baseline();
+      const id = await synced();
+      await s.poll();
+      s.w.outlook.editAppointment(itemOf(s, ANNA, keyOf(id, 1)), { location: 'Bonn' });
+      // Lane 1 writes Anna's next entry and meets a busy answer (ErrorServerBusy, 429 Retry-After).
+      if (name === 'ews') Object.assign(s.w.ex.ews.faults, { serverBusyRate: 1, serverBusyBackOffMs: 2000 });
+      else Object.assign(s.w.ex.graph.faults, { throttleNext: 1, retryAfterSeconds: 2 });
+      const next = s.insert({ fldKurzInfo: 'Zweiter Termin', fldOrt: 'Köln', fldBeginn: '2026-04-15T10:00:00', fldEnde: '2026-04-15T11:00:00', fldErinnMin: 15 });
+      const written = s.laneOne(next.fldID as number);
+      await until(() => s.hints.waitLeft(ANNA) > 0, 'lane 1 met the busy answer', 10_000);
+      s.w.ex.ews.faults.serverBusyRate = 0;
+      const before = requestsTo(ANNA);
+      const report = await s.poll();
+      assert.equal(requestsTo(ANNA), before, 'no request to Anna inside the wait');
+      assert.deepEqual(report.errors, []);
+      assert.deepEqual(s.events.filter((e) => e.type === 'outage'), [], 'a wait is no outage');
+      assert.equal(s.source.status().state, 'ok', s.source.status().text);
+      assert.equal(s.row(id).fldOrt, 'Köln', 'not read yet');
+      await written;
+      await until(() => s.hints.waitLeft(ANNA) === 0, 'the wait is over', 10_000);
+      await s.poll();
+      assert.equal(s.row(id).fldOrt, 'Bonn');
+    });
+
+    it('a new Outlook item inside a wait Exchange asked for: the büro+ entry is made, its key stamped only after the wait, never a second entry', async function () {
+      s = await setup(name, { ackTimeoutMs: 500 });
+      await s.baseline();
+      const before = s.sim.db.count('tblCalendar');
+      s.w.outlook.createAppointment(ANNA, { subject: 'Neu während der Pause', start: '2026-04-20T07:00:00Z', end: '2026-04-20T08:00:00Z' });
+      s.holdAcks = true;
+      assert.equal((await s.poll()).emitted, 1);
+      // Exchange asked (another lane) to wait for Anna before the stamp goes out.
+      s.hints.wait(ANNA, 1500);
+      const requests = requestsTo(ANNA);
+      const refused = await s.writer.take(s.messages[0].payload);
+      assert.equal(refused.result.outcome, 'refused');
+      assert.equal(refused.ack, false, 'not acknowledged: read again');
+      assert.equal(requestsTo(ANNA), requests, 'no request to Anna inside the wait');
+      assert.equal(s.sim.db.count('tblCalendar'), before + 1);
+      await until(() => s.hints.waitLeft(ANNA) === 0, 'the wait is over', 10_000);
+      s.holdAcks = false;
+      await s.poll();
+      const row = s.sim.db.rows('tblCalendar').find((r) => r.fldKurzInfo === 'Neu während der Pause')!;
+      assert.equal(itemsWithKey(s.w.ex.ews.store, ANNA, keyOf(row.fldID as number, 1)).length, 1, 'the key is stamped after the wait');
+      assert.equal(s.sim.db.count('tblCalendar'), before + 1, 'never a second entry');
     });
 
     it('an expired cursor starts over: items made before the setup are not taken, lane 1\'s items not written again, no duplicate', async function () {

@@ -9,6 +9,7 @@ import { resolveFieldMap, type FieldMap } from '../../lib/buero/fields';
 import { HttpTransport } from '../../lib/buero/http';
 import { BueroWriter } from '../../lib/buero/writer';
 import type { ChangeKind } from '../../lib/exchange/changes';
+import { WaitHints } from '../../lib/exchange/wait-hints';
 import type { WriteOutcome } from '../../lib/exchange/writer';
 import type { SyncEvent } from '../../lib/log/events';
 import { infoText } from '../../lib/log/format';
@@ -39,6 +40,8 @@ export interface Setup {
   idMap: IdMap;
   fields: FieldMap;
   lane1: Rig;
+  /** Exchange's wait hints the reader and lane 1's writer share. */
+  hints: WaitHints;
   source: OutlookChangeSource;
   writer: WayBackWriter;
   settings: WayBackSettings;
@@ -76,7 +79,9 @@ export interface SetupOptions {
 
 export async function setup(name: TransportName, options: SetupOptions = {}): Promise<Setup> {
   const clock = springClock().now;
-  const w = await startWayBack(name);
+  // As the nodes do: lane 1's writer and the way back's reader share Exchange's wait hints.
+  const hints = new WaitHints();
+  const w = await startWayBack(name, { waitHints: hints });
   const data = generateBueroData({ seed: 3, users: 2, appointments: 0, tasks: 0, followUps: 0, addresses: 0 });
   data.users[0] = { ...data.users[0], fldExchPostfach: ANNA, fldStartMandNr: data.mandant };
   data.users[1] = { ...data.users[1], fldExchPostfach: BERND, fldStartMandNr: data.mandant };
@@ -90,15 +95,15 @@ export async function setup(name: TransportName, options: SetupOptions = {}): Pr
   const idMap = new IdMap(db);
   const bueroWriter = new BueroWriter({ client, db, fields, timeZone: ZONE, clock, sleep: async () => {}, isLinked: linkedInIdMap(db, data.mandant) });
   const settings: WayBackSettings = { ...DEFAULT_WAY_BACK_SETTINGS, timeZone: ZONE, ...options.settings };
-  const lane1 = rig(w.transport, { file });
-  const writer = new WayBackWriter({ bueroWriter, transport: w.transport, db, fields, mandant: data.mandant, settings, clock });
+  const lane1 = rig(w.transport, { file, waitHints: hints });
+  const writer = new WayBackWriter({ bueroWriter, transport: w.transport, waitHints: hints, db, fields, mandant: data.mandant, settings, clock });
   const taken: Taken[] = [];
   const events: SyncEvent[] = [];
   const messages: WayBackMessage[] = [];
   const takes: Promise<unknown>[] = [];
   let bueroMutations = 0;
   const s: Setup = {
-    name, w, sim, db, idMap, fields, lane1, settings, taken, events, messages, holdAcks: false, clock,
+    name, w, sim, db, idMap, fields, lane1, hints, settings, taken, events, messages, holdAcks: false, clock,
     source: undefined as unknown as OutlookChangeSource,
     writer,
     poll: async () => {

@@ -8,7 +8,7 @@ import { ewsIdFromRestId } from '../item-ids';
 import { decodeCursor, encodeCursor, type EwsCursor } from './cursor';
 import { APPOINTMENT_PROPERTIES, TASK_PROPERTIES, toNeutralAppointment, toNeutralTask } from './ews-items';
 import type { ChangeKind, ChangeReader, ExchangeChange, ReadRequest, ReadResult } from './reader';
-import { WaitHints } from './wait';
+import { WaitHints } from '../wait-hints';
 
 /**
  * The change reader over EWS: SyncFolderItems on the calendar or the Tasks folder, IdOnly and
@@ -28,6 +28,8 @@ export interface EwsChangeReaderOptions {
   /** The Mandant's zone (SYNC_TIMEZONE): instants are written with its offset, task dates read in it. */
   timeZone: string;
   clock?: Clock;
+  /** Exchange's waits, shared with lane 1's writer on the same endpoint (lib/exchange/wait-hints.ts); default: the reader's own. */
+  waitHints?: WaitHints;
   /** Items per GetItem request (default 50: a series master with its occurrences is large). */
   batchSize?: number;
   /** Changes per SyncFolderItems request (1–512, default 512). */
@@ -39,7 +41,7 @@ export class EwsChangeReader implements ChangeReader {
   private readonly hints: WaitHints;
 
   constructor(private readonly connection: ExchangeConnection, private readonly options: EwsChangeReaderOptions) {
-    this.hints = new WaitHints(options.clock);
+    this.hints = options.waitHints ?? new WaitHints(options.clock);
   }
 
   read(request: ReadRequest): Promise<ReadResult> {
@@ -68,6 +70,7 @@ export class EwsChangeReader implements ChangeReader {
       for (;;) {
         let page: ews.ChangeCollection<ews.ItemChange>;
         try {
+          this.hints.check(mailbox);
           requests++;
           page = await service.SyncFolderItems(folder, new ews.PropertySet(ews.BasePropertySet.IdOnly), null as unknown as ews.ItemId[], max,
             ews.SyncFolderItemsScope.NormalItems, (state || null) as string);
@@ -107,6 +110,8 @@ export class EwsChangeReader implements ChangeReader {
     const properties = kind === 'appointment' ? APPOINTMENT_PROPERTIES : TASK_PROPERTIES;
     for (let i = 0; i < toRead.length; i += size) {
       const chunk = toRead.slice(i, i + size);
+      // A wait the writer met meanwhile holds the rest of the read too.
+      this.hints.check(mailbox);
       requests++;
       const got = await service.BindToItems(chunk.map((c) => c.id), properties);
       chunk.forEach((c, n) => {
@@ -144,6 +149,7 @@ export class EwsChangeReader implements ChangeReader {
     const size = Math.max(1, this.options.batchSize ?? 50);
     for (let i = 0; i < ids.length; i += size) {
       const chunk = ids.slice(i, i + size);
+      this.hints.check(mailbox);
       requests++;
       const got = await service.BindToItems(chunk.map((id) => new ews.ItemId(id)), new ews.PropertySet(ews.BasePropertySet.IdOnly, [ews.ItemSchema.ParentFolderId]));
       chunk.forEach((itemId, n) => {

@@ -10,7 +10,7 @@ import { decodeCursor, encodeCursor, type GraphCursor } from './cursor';
 import { eventZone, occurrencesOf, toNeutralEvent, toNeutralTodo } from './graph-items';
 import { normalRecurrence } from './neutral';
 import type { ChangeKind, ChangeReader, ChangeWindow, ExchangeChange, ReadRequest, ReadResult } from './reader';
-import { WaitHints } from './wait';
+import { WaitHints } from '../wait-hints';
 
 /**
  * The change reader over Microsoft Graph: `calendarView/delta` on the default calendar in a
@@ -38,6 +38,8 @@ export interface GraphChangeReaderOptions {
   /** The calendar window: days back and ahead of today (default 30 and 730). */
   window?: { pastDays?: number; futureDays?: number };
   clock?: Clock;
+  /** Exchange's waits, shared with lane 1's writer on the same endpoint (lib/exchange/wait-hints.ts); default: the reader's own. */
+  waitHints?: WaitHints;
   /** A client to share (Exchange Online allows an app 4 requests at once per mailbox); default: its own, 2 at once. */
   client?: GraphClient;
 }
@@ -69,7 +71,7 @@ export class GraphChangeReader implements ChangeReader {
     this.client = options.client ?? new GraphClient(connection, 2);
     this.folders = new GraphFolders(this.client, '', options.taskList ?? '');
     this.clock = options.clock ?? systemClock;
-    this.hints = new WaitHints(this.clock);
+    this.hints = options.waitHints ?? new WaitHints(this.clock);
   }
 
   read(request: ReadRequest): Promise<ReadResult> {
@@ -271,6 +273,8 @@ export class GraphChangeReader implements ChangeReader {
   }
 
   private async get(mailbox: string, url: string, n: Count): Promise<Json> {
+    // A wait the writer met meanwhile holds the rest of the read too.
+    this.hints.check(mailbox);
     n.requests++;
     const res = await this.client.request(mailbox, { method: 'GET', url });
     if (res.status === 410 || EXPIRED_CODES.has(graphErrorOf(res.body).code)) {
@@ -284,6 +288,7 @@ export class GraphChangeReader implements ChangeReader {
   /** GETs as $batch steps; a throttled step fails the read (its Retry-After is honoured). */
   private async batch(mailbox: string, urls: string[], n: Count): Promise<GraphResponse[]> {
     if (urls.length === 0) return [];
+    this.hints.check(mailbox);
     n.requests += Math.ceil(urls.length / 20);
     const got = await this.client.batch(mailbox, urls.map((url) => ({ method: 'GET' as const, url })));
     for (const res of got) {

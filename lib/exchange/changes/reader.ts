@@ -118,7 +118,8 @@ export type ReadResult =
  * A failure of the whole read (network, throttled, authentication) throws an ExchangeError;
  * after one with a wait hint (Retry-After, BackOffMilliseconds) no request goes to that
  * mailbox (or, for the whole endpoint, to any) before the wait is over: a read in that time
- * throws EXCHANGE_SERVER_BUSY at once with the time left in `backOffMs`.
+ * throws EXCHANGE_SERVER_BUSY at once with the time left in `backOffMs` (a WaitRefusal). Given
+ * the endpoint's shared hints (lib/exchange/wait-hints.ts), the waits lane 1's writer met count too.
  */
 export interface ChangeReader {
   readonly transport: ChangeTransport;

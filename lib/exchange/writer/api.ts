@@ -9,6 +9,7 @@ import type { StateDb } from '../../state/db';
 import type { BackoffPolicy, Clock } from '../../net/retry';
 import type { WriterMessage } from '../model';
 import type { Transport } from '../transport';
+import type { WaitHints } from '../wait-hints';
 
 export type WriteActionTaken = 'created' | 'updated' | 'unchanged' | 'deleted' | 'recreated' | 'skipped';
 
@@ -87,6 +88,11 @@ export interface WriterOptions {
   /** An update finds the item deleted in Outlook: create it again, or leave it deleted. */
   onItemNotFound?: 'recreate' | 'skip';
   backoff?: BackoffPolicy;
+  /**
+   * Exchange's waits per mailbox and endpoint, shared with the way back's reader on the same
+   * endpoint (lib/exchange/wait-hints.ts `waitHintsOf`); default: the writer's own.
+   */
+  waitHints?: WaitHints;
   /** One call per change when it is done (written, unchanged, skipped or failed for good). */
   onOutcome?: (outcome: WriteOutcome) => void;
   /** Connection and outage events, one per change of state. */

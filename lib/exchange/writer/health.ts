@@ -10,6 +10,7 @@ import type { SyncEvent } from '../../log/events';
 import { normalise } from '../../state/id-map';
 import { backoffDelay, hintedDelay, type BackoffPolicy, type Clock } from '../../net/retry';
 import { ExchangeError } from '../errors';
+import type { WaitHints } from '../wait-hints';
 import type { PartHealth, WriterStats } from './api';
 
 /** Conflicts in a row (ErrorIrresolvableConflict) answered by re-reading the ChangeKey at once. */
@@ -52,6 +53,12 @@ export interface HealthOptions {
   clock: Clock;
   random: () => number;
   backoff: BackoffPolicy;
+  /**
+   * Exchange's waits per mailbox and endpoint, shared with the way back's reader on the same
+   * endpoint: every hint the writer meets is noted there, and the writer sends nothing to a
+   * mailbox before the shared time either (lib/exchange/wait-hints.ts).
+   */
+  hints: WaitHints;
   onEvent?: (event: SyncEvent) => void;
 }
 
@@ -69,9 +76,10 @@ export class Health {
 
   constructor(private readonly o: HealthOptions) {}
 
-  /** Nothing is sent to the endpoint before this time. */
+  /** Nothing is sent to the endpoint before this time: the writer's own back-off, or a wait Exchange asked of either lane. */
   get endpointNotBefore(): number {
-    return this.endpointWait;
+    const hinted = this.o.hints.endpointWaitLeft();
+    return hinted > 0 ? Math.max(this.endpointWait, this.o.clock.now() + hinted) : this.endpointWait;
   }
 
   /** Exchange as a whole is unreachable right now. */
@@ -96,9 +104,11 @@ export class Health {
     return { endpoint, mailboxes };
   }
 
-  /** Nothing is sent to this mailbox (normalised) before this time. */
+  /** Nothing is sent to this mailbox (normalised) before this time: its own back-off, or a wait Exchange asked of either lane. */
   mailboxNotBefore(mailbox: string): number {
-    return this.mailboxes.get(mailbox)?.notBefore ?? 0;
+    const own = this.mailboxes.get(mailbox)?.notBefore ?? 0;
+    const hinted = this.o.hints.waitLeft(mailbox);
+    return hinted > 0 ? Math.max(own, this.o.clock.now() + hinted) : own;
   }
 
   /** The wait before try number `failures + 1`: the server's hint when it gave one, else back-off. */
@@ -121,6 +131,8 @@ export class Health {
     if (err.code === ExchangeCode.conflict) return 'refresh';
     if (!err.retryable) return 'fail';
     if (err.scope === 'mailbox') this.blockMailbox(mailbox, err);
+    // Exchange's wait for one item holds the mailbox for the way back's reader too (as its own hints do).
+    else if (err.backOffMs) this.o.hints.wait(mailbox, err.backOffMs);
     return 'retry';
   }
 
@@ -171,6 +183,7 @@ export class Health {
     const now = this.o.clock.now();
     this.endpointFailingSince ??= now;
     this.endpointError = { code: err.code, message: err.message };
+    this.o.hints.note('', err);
     if (started > this.endpointFailedAt) {
       this.endpointFailures++;
       this.endpointFailedAt = now;
@@ -192,6 +205,7 @@ export class Health {
     mb.failingSince ??= this.o.clock.now();
     mb.error = { code: err.code, message: err.message };
     mb.notBefore = Math.max(mb.notBefore, this.o.clock.now() + this.delay(err, mb.failures));
+    if (err.backOffMs) this.o.hints.wait(mailbox, err.backOffMs);
     if (err.code !== ExchangeCode.serverBusy && mb.problem !== err.code) {
       mb.problem = err.code;
       this.event({ type: 'connection', system: 'exchange', ok: false, endpoint: this.o.transport.endpoint, mailbox, reason: err.message, code: err.code, time: this.time() });

@@ -61,7 +61,17 @@ export class Settler {
    * item (with synchronous=FULL each commit waits for the disk, and blocks the event loop).
    */
   together(settle: () => void): void {
-    this.o.db.transaction(settle)();
+    this.tx(settle);
+  }
+
+  /**
+   * Runs `fn` in a transaction, or in the caller's when there is one: better-sqlite3 makes a
+   * new set of wrapper functions for every `transaction()`, and a savepoint per item inside a
+   * request's transaction buys nothing (an error rolls back the whole of it anyway).
+   */
+  private tx(fn: () => void): void {
+    if (this.o.db.inTransaction) fn();
+    else this.o.db.transaction(fn)();
   }
 
   /**
@@ -70,11 +80,12 @@ export class Settler {
    */
   markPending(batch: Planned[], kind: ItemKind): void {
     const since = this.o.clock.now();
-    this.o.db.transaction(() => {
+    this.tx(() => {
       for (const p of batch) {
-        this.o.queue.markPending({ mailbox: p.ks.mailbox, key: p.ks.key, kind, contentHash: contentHash(kind, p.hashes!), fields: p.hashes!, since });
+        p.contentHash = contentHash(kind, p.hashes!);
+        this.o.queue.markPending({ mailbox: p.ks.mailbox, key: p.ks.key, kind, contentHash: p.contentHash, fields: p.hashes!, since });
       }
-    })();
+    });
   }
 
   created(p: Planned, result: ItemResult | undefined, started: number): void {
@@ -85,18 +96,21 @@ export class Settler {
       this.o.queue.clearPending(ks.mailbox, ks.key);
       return this.itemFailed(p, result.error, started);
     }
-    const stored: FieldHashes = { ...p.hashes! };
-    for (const f of result.incomplete ?? []) stored[f] = 'incomplete';
+    let stored: FieldHashes = p.hashes!;
+    if (result.incomplete?.length) {
+      stored = { ...stored };
+      for (const f of result.incomplete) stored[f] = 'incomplete';
+    }
     const action = ks.recreating ? 'recreated' : 'created';
-    this.o.db.transaction(() => {
+    this.tx(() => {
       this.o.idMap.put({
         mailbox: ks.mailbox, key: ks.key, kind, transport: this.o.transport,
         itemId: result.ref.itemId, changeKey: result.ref.changeKey,
-        contentHash: contentHash(kind, stored), fields: stored, version: p.change.message.version, updatedAt: this.o.clock.now(),
+        contentHash: stored === p.hashes && p.contentHash ? p.contentHash : contentHash(kind, stored), fields: stored, version: p.change.message.version, updatedAt: this.o.clock.now(),
       });
       this.o.queue.clearPending(ks.mailbox, ks.key);
       if (!result.incomplete?.length) this.settle(p, { action, itemId: result.ref.itemId }, started);
-    })();
+    });
     if (result.incomplete?.length) {
       this.rewriteLater(ks, 'created', result);
     } else {
@@ -122,13 +136,13 @@ export class Settler {
     const merged = mergeHashes(entry!.fields, p.hashes!, p.fields!);
     for (const f of result.incomplete ?? []) merged[f] = 'incomplete';
     ks.conflicts = 0;
-    this.o.db.transaction(() => {
+    this.tx(() => {
       this.o.idMap.put({
         ...entry!, itemId: result.ref.itemId, changeKey: result.ref.changeKey ?? entry!.changeKey,
         contentHash: contentHash(kind, merged), fields: merged, version: p.change.message.version ?? entry!.version, updatedAt: this.o.clock.now(),
       });
       if (!result.incomplete?.length) this.settle(p, { action: 'updated', itemId: result.ref.itemId }, started);
-    })();
+    });
     if (result.incomplete?.length) this.rewriteLater(ks, 'updated', result);
   }
 
@@ -137,25 +151,25 @@ export class Settler {
     if (!result) return this.itemFailed(p, missingResult(), started);
     if (!result.ok && result.error.code !== ExchangeCode.itemNotFound) return this.itemFailed(p, result.error, started);
     // Not found counts as done: the goal is that the item is gone.
-    this.o.db.transaction(() => {
+    this.tx(() => {
       this.o.idMap.delete(ks.mailbox, ks.key);
       this.settle(p, { action: 'deleted', itemId: p.entry?.itemId }, started);
-    })();
+    });
   }
 
   found(p: Planned, result: FindResult | undefined, started: number): void {
     const { ks, kind } = p;
-    const { db, idMap, queue } = this.o;
+    const { idMap, queue } = this.o;
     if (!result) return this.itemFailed(p, missingResult(), started);
     if (!result.ok) return this.itemFailed(p, result.error, started);
     const pending = queue.pending(ks.mailbox, ks.key);
     const now = this.o.clock.now();
     if (!result.ref) {
       // Never created (or deleted since): forget the pending mark and the foreign id.
-      db.transaction(() => {
+      this.tx(() => {
         queue.clearPending(ks.mailbox, ks.key);
         if (p.entry) idMap.delete(ks.mailbox, ks.key);
-      })();
+      });
       this.o.window.dueAt(ks, now);
       return;
     }
@@ -166,7 +180,7 @@ export class Settler {
     const sameContent = pending && hashes && pending.contentHash === contentHash(kind, hashes);
     // What Exchange holds: what the lost create sent, or what the other transport wrote.
     const fields = pending?.fields ?? p.entry?.fields ?? {};
-    db.transaction(() => {
+    this.tx(() => {
       idMap.put({
         mailbox: ks.mailbox, key: ks.key, kind, transport: this.o.transport,
         itemId: ref.itemId, changeKey: ref.changeKey,
@@ -175,7 +189,7 @@ export class Settler {
       });
       queue.clearPending(ks.mailbox, ks.key);
       if (sameContent) this.settle(p, { action: 'created', itemId: ref.itemId }, started);
-    })();
+    });
     this.o.window.dueAt(ks, now);
   }
 
@@ -196,9 +210,9 @@ export class Settler {
     const err = this.o.health.callError(thrown);
     if (batch[0].stage === 'create' && !err.ambiguous) {
       // Exchange did not carry the request out: no need to search for these keys first.
-      this.o.db.transaction(() => {
+      this.tx(() => {
         for (const p of batch) this.o.queue.clearPending(p.ks.mailbox, p.ks.key);
-      })();
+      });
     }
     const verdict = this.o.health.callFailed(batch[0].ks.mailbox, batch.length, err, started);
     switch (verdict.retry) {

@@ -43,6 +43,8 @@ export interface Planned extends Step {
   ks: KeyState;
   /** Mailbox, stage and kind: the batch it can share (kept, so a pump makes no string per key). */
   group?: string;
+  /** A create's content hash, as recorded with its pending mark (the id map keeps the same). */
+  contentHash?: string;
 }
 
 export interface WindowOptions {

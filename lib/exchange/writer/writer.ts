@@ -20,15 +20,21 @@ import { WriterCode } from '../../error-codes';
 import { SyncError } from '../../errors';
 import type { StateDb } from '../../state/db';
 import { IdMap, type IdMapEntry } from '../../state/id-map';
-import { WriteQueue, type QueuedChange } from '../../state/write-queue';
+import { WriteQueue } from '../../state/write-queue';
 import { systemClock, DEFAULT_BACKOFF, type Clock } from '../../net/retry';
 import type { ItemByKind, WriterMessage } from '../model';
 import type { ItemRef, Transport } from '../transport';
 import { validateWriterMessage } from '../validate';
+import { WaitHints } from '../wait-hints';
 import type { WriterOptions, WriterStats } from './api';
 import { Health } from './health';
 import { Settler } from './settle';
 import { Window, type Planned } from './window';
+
+/** A change taken into the queue: its queue id (the `changeId` of its outcome). */
+export interface Queued {
+  id: number;
+}
 
 export class ExchangeWriter {
   private readonly transport: Transport;
@@ -69,7 +75,7 @@ export class ExchangeWriter {
       options.transport.maxConcurrentPerMailbox ?? Infinity));
     this.health = new Health({
       transport: options.transport, clock: this.clock, random: options.random ?? Math.random,
-      backoff: options.backoff ?? DEFAULT_BACKOFF, onEvent: options.onEvent,
+      backoff: options.backoff ?? DEFAULT_BACKOFF, hints: options.waitHints ?? new WaitHints(this.clock), onEvent: options.onEvent,
     });
     this.window = new Window({
       queue: this.queue, owner: options.owner, size: Math.max(1, options.memoryWindow ?? 5000),
@@ -98,7 +104,7 @@ export class ExchangeWriter {
    * Takes a change durably into the queue. Throws a SyncError (naming the key and the field)
    * when the message breaks the contract; then nothing was queued.
    */
-  enqueue(payload: unknown): QueuedChange {
+  enqueue(payload: unknown): Queued {
     const [result] = this.enqueueMany([payload]);
     if (result instanceof Error) throw result;
     return result;
@@ -109,7 +115,7 @@ export class ExchangeWriter {
    * Returns, in input order, the queued change or the SyncError of a message that breaks the
    * contract; when the writer is closing, every entry is that error (retryable: not taken).
    */
-  enqueueMany(payloads: unknown[]): (QueuedChange | SyncError)[] {
+  enqueueMany(payloads: unknown[]): (Queued | SyncError)[] {
     if (this.closed) {
       const err = new SyncError(WriterCode.closed, 'The Exchange writer is stopping; the change was not taken.', { retryable: true });
       return payloads.map(() => err);
@@ -127,7 +133,7 @@ export class ExchangeWriter {
       checked.map((message) =>
         message instanceof SyncError
           ? message
-          : { message, row: this.queue.add({
+          : { message, id: this.queue.add({
               owner: this.options.owner,
               mailbox: message.mailbox,
               key: message.key,
@@ -136,14 +142,14 @@ export class ExchangeWriter {
               version: message.version,
               message: JSON.stringify(message),
               enqueuedAt: now,
-            }) },
+            }).id },
       ),
     )();
     let accepted = 0;
     let more = false;
     for (const r of results) {
       if (r instanceof SyncError) continue;
-      this.window.admit({ id: r.row.id, message: r.message }, now);
+      this.window.admit({ id: r.id, message: r.message }, now);
       accepted++;
       more ||= !!r.message.more;
     }
@@ -152,7 +158,7 @@ export class ExchangeWriter {
     if (accepted > 0) this.burstUntil = more ? now + this.burstHoldMs : 0;
     this.requestPump();
     this.changed();
-    return results.map((r) => (r instanceof SyncError ? r : r.row));
+    return results.map((r) => (r instanceof SyncError ? r : { id: r.id }));
   }
 
   stats(): WriterStats {
@@ -252,27 +258,29 @@ export class ExchangeWriter {
 
     // Full batches first: when the requests in flight are capped, a half-full batch must not
     // take a place a full one could have.
-    const ordered = [...groups.values()].map((g) => g.sort((a, b) => a.ks.readyAt - b.ks.readyAt));
+    // (A group is mostly in order already, keys come in oldest first: sorting it anyway copied
+    // thousands of entries on every pump; bench/README.md, memory.)
+    const ordered = [...groups.values()].map((g) => (inOrder(g) ? g : g.sort(byReadyAt)));
     const full = (g: Planned[]) => (g.length >= this.batchSize ? 0 : 1);
     ordered.sort((a, b) => full(a) - full(b) || a[0].ks.readyAt - b[0].ks.readyAt);
     for (const group of ordered) {
       const mailbox = group[0].ks.mailbox;
-      let rest = group;
-      while (rest.length > 0) {
-        const first = rest[0].ks;
+      let from = 0;
+      while (from < group.length) {
+        const first = group[from].ks;
+        const left = group.length - from;
         const flushAt = first.readyAt + this.flushDelayMs;
         // While more follows (a catch-up) a batch not yet full waits for it, but not beyond the hold.
         const holdUntil = Math.min(this.burstUntil, first.readyAt + this.burstHoldMs);
-        const due = rest.length >= this.batchSize || first.solo || (now >= flushAt && now >= holdUntil);
+        const due = left >= this.batchSize || first.solo || (now >= flushAt && now >= holdUntil);
         if (!due) {
           wake = Math.min(wake, Math.max(flushAt, holdUntil));
           break;
         }
         // A finishing call pumps again.
         if (this.inFlight >= this.maxConcurrent || (this.mailboxCalls.get(mailbox) ?? 0) >= this.maxPerMailbox) break;
-        const size = rest[0].ks.solo ? 1 : this.batchSize;
-        const batch = rest.slice(0, size);
-        rest = rest.slice(batch.length);
+        const batch = group.slice(from, from + (first.solo ? 1 : this.batchSize));
+        from += batch.length;
         this.dispatch(batch);
       }
     }
@@ -359,6 +367,13 @@ export class ExchangeWriter {
     this.health.succeeded(mailbox);
     return true;
   }
+}
+
+const byReadyAt = (a: Planned, b: Planned) => a.ks.readyAt - b.ks.readyAt;
+
+function inOrder(group: Planned[]): boolean {
+  for (let i = 1; i < group.length; i++) if (group[i - 1].ks.readyAt > group[i].ks.readyAt) return false;
+  return true;
 }
 
 function refOf(entry: IdMapEntry): ItemRef {
