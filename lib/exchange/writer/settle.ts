@@ -57,19 +57,12 @@ export class Settler {
   }
 
   /**
-   * Settles a request's answers in one SQLite transaction: one disk sync per request, not per
-   * item (with synchronous=FULL each commit waits for the disk, and blocks the event loop).
+   * Runs `fn` in one SQLite transaction, or in the caller's when there is one. The writer settles
+   * a request's answers together: one disk sync per request, not per item (with synchronous=FULL
+   * each commit waits for the disk and blocks the event loop); a savepoint per item inside it
+   * buys nothing (an error rolls back the whole of it anyway).
    */
-  together(settle: () => void): void {
-    this.tx(settle);
-  }
-
-  /**
-   * Runs `fn` in a transaction, or in the caller's when there is one: better-sqlite3 makes a
-   * new set of wrapper functions for every `transaction()`, and a savepoint per item inside a
-   * request's transaction buys nothing (an error rolls back the whole of it anyway).
-   */
-  private tx(fn: () => void): void {
+  together(fn: () => void): void {
     if (this.o.db.inTransaction) fn();
     else this.o.db.transaction(fn)();
   }
@@ -80,7 +73,7 @@ export class Settler {
    */
   markPending(batch: Planned[], kind: ItemKind): void {
     const since = this.o.clock.now();
-    this.tx(() => {
+    this.together(() => {
       for (const p of batch) {
         p.contentHash = contentHash(kind, p.hashes!);
         this.o.queue.markPending({ mailbox: p.ks.mailbox, key: p.ks.key, kind, contentHash: p.contentHash, fields: p.hashes!, since });
@@ -102,7 +95,7 @@ export class Settler {
       for (const f of result.incomplete) stored[f] = 'incomplete';
     }
     const action = ks.recreating ? 'recreated' : 'created';
-    this.tx(() => {
+    this.together(() => {
       this.o.idMap.put({
         mailbox: ks.mailbox, key: ks.key, kind, transport: this.o.transport,
         itemId: result.ref.itemId, changeKey: result.ref.changeKey,
@@ -136,7 +129,7 @@ export class Settler {
     const merged = mergeHashes(entry!.fields, p.hashes!, p.fields!);
     for (const f of result.incomplete ?? []) merged[f] = 'incomplete';
     ks.conflicts = 0;
-    this.tx(() => {
+    this.together(() => {
       this.o.idMap.put({
         ...entry!, itemId: result.ref.itemId, changeKey: result.ref.changeKey ?? entry!.changeKey,
         contentHash: contentHash(kind, merged), fields: merged, version: p.change.message.version ?? entry!.version, updatedAt: this.o.clock.now(),
@@ -151,7 +144,7 @@ export class Settler {
     if (!result) return this.itemFailed(p, missingResult(), started);
     if (!result.ok && result.error.code !== ExchangeCode.itemNotFound) return this.itemFailed(p, result.error, started);
     // Not found counts as done: the goal is that the item is gone.
-    this.tx(() => {
+    this.together(() => {
       this.o.idMap.delete(ks.mailbox, ks.key);
       this.settle(p, { action: 'deleted', itemId: p.entry?.itemId }, started);
     });
@@ -166,7 +159,7 @@ export class Settler {
     const now = this.o.clock.now();
     if (!result.ref) {
       // Never created (or deleted since): forget the pending mark and the foreign id.
-      this.tx(() => {
+      this.together(() => {
         queue.clearPending(ks.mailbox, ks.key);
         if (p.entry) idMap.delete(ks.mailbox, ks.key);
       });
@@ -180,7 +173,7 @@ export class Settler {
     const sameContent = pending && hashes && pending.contentHash === contentHash(kind, hashes);
     // What Exchange holds: what the lost create sent, or what the other transport wrote.
     const fields = pending?.fields ?? p.entry?.fields ?? {};
-    this.tx(() => {
+    this.together(() => {
       idMap.put({
         mailbox: ks.mailbox, key: ks.key, kind, transport: this.o.transport,
         itemId: ref.itemId, changeKey: ref.changeKey,
@@ -210,7 +203,7 @@ export class Settler {
     const err = this.o.health.callError(thrown);
     if (batch[0].stage === 'create' && !err.ambiguous) {
       // Exchange did not carry the request out: no need to search for these keys first.
-      this.tx(() => {
+      this.together(() => {
         for (const p of batch) this.o.queue.clearPending(p.ks.mailbox, p.ks.key);
       });
     }
