@@ -57,11 +57,15 @@ export class HttpsClient {
     const target = new URL(url);
     const secure = target.protocol !== 'http:';
     const headers: Record<string, string> = { ...(init.headers ?? {}) };
-    if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body));
+    // Sent as bytes outside the JS heap: the text of a large batch would otherwise live as long
+    // as the request and be promoted into the old generation (bench/README.md, memory).
+    const payload = init.body === undefined ? undefined : Buffer.from(init.body, 'utf8');
+    if (payload) headers['content-length'] = String(payload.length);
+    const method = init.method ?? 'GET';
     return new Promise<HttpsAnswer>((resolve, reject) => {
       const req = (secure ? https : http).request(
         target,
-        { method: init.method ?? 'GET', headers, agent: secure ? this.httpsAgent : this.httpAgent },
+        { method, headers, agent: secure ? this.httpsAgent : this.httpAgent },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -71,16 +75,15 @@ export class HttpsClient {
       );
       req.setTimeout(this.timeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${this.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
       req.on('error', reject);
-      if (init.body !== undefined) req.write(init.body);
+      if (payload) req.write(payload);
       req.end();
     });
   }
 
   /** `json` (when given) sent as the JSON body; the answer read as JSON. */
   async requestJson(url: string, init: { method?: string; headers?: Record<string, string>; json?: unknown } = {}): Promise<JsonAnswer> {
-    const body = init.json === undefined ? undefined : JSON.stringify(init.json);
-    const headers: Record<string, string> = { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers };
-    const answer = await this.request(url, { method: init.method, headers, body });
+    const headers: Record<string, string> = { accept: 'application/json', ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers };
+    const answer = await this.request(url, { method: init.method, headers, body: init.json === undefined ? undefined : JSON.stringify(init.json) });
     return { ...answer, body: parseJsonText(answer.text) };
   }
 

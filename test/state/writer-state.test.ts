@@ -53,6 +53,10 @@ describe('writer state: id map, durable queue and pending creates in SQLite', fu
       [['a', 'a@firma.de', 3, 9999, 'Exchange busy'], ['b', 'a@firma.de', 0, 0, undefined]]);
     assert.deepEqual(again.loadAfter('w1', a.id, 100).map((r) => r.key), ['b'], 'read on after a given change');
     assert.deepEqual(again.loadAfter('w1', 0, 1).map((r) => r.key), ['a'], 'at most as many as asked');
+    // What the memory window reads in: the message text with its retry state, in the same order.
+    assert.deepEqual(again.loadTextsAfter('w1', 0, 100).map((r) => [r.id, r.message, r.attempts, r.notBefore]),
+      [[a.id, '{"m":1}', 3, 9999], [b.id, '{"m":2}', 0, 0]]);
+    assert.deepEqual(again.loadTextsAfter('w1', a.id, 1).map((r) => r.id), [b.id]);
     again.remove([a.id, b.id]);
     assert.equal(again.count('w1'), 0);
     assert.equal(again.count('w2'), 1);

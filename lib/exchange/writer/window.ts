@@ -109,7 +109,7 @@ export class Window {
     let room = this.o.size - this.held;
     if (room < chunk) room += this.backingOff(now);
     if (room < chunk) return;
-    const rows = this.o.queue.loadAfter(this.o.owner, this.readUpTo, room);
+    const rows = this.o.queue.loadTextsAfter(this.o.owner, this.readUpTo, room);
     this.spilled = rows.length < room ? 0 : Math.max(0, this.spilled - rows.length);
     for (const row of rows) {
       this.readUpTo = row.id;
@@ -174,9 +174,14 @@ export class Window {
 
   /** Changes in memory whose key or mailbox waits out a back-off. */
   private backingOff(now: number): number {
+    // A mailbox's back-off is looked up once, not once per key (thousands: garbage).
+    const mailboxWaits = new Map<string, boolean>();
     let n = 0;
     for (const ks of this.keys.values()) {
-      if (!ks.inFlight && (ks.notBefore > now || this.o.health.mailboxNotBefore(ks.mailbox) > now)) n += ks.changes.length;
+      if (ks.inFlight) continue;
+      let waits = mailboxWaits.get(ks.mailbox);
+      if (waits === undefined) mailboxWaits.set(ks.mailbox, (waits = this.o.health.mailboxNotBefore(ks.mailbox) > now));
+      if (ks.notBefore > now || waits) n += ks.changes.length;
     }
     return n;
   }

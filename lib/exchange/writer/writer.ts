@@ -223,6 +223,9 @@ export class ExchangeWriter {
   /** Decides what to send now, sends it, and sets a timer for what waits. */
   private pump(): void {
     if (this.closed) return;
+    // Every request slot taken: a finishing call pumps again. (Walking thousands of queued keys
+    // after every finished request was most of the writer's garbage; bench/README.md, memory.)
+    if (this.inFlight >= this.maxConcurrent) return;
     this.window.readIn(this.clock.now());
     const now = this.clock.now();
     let wake = Infinity;
@@ -231,6 +234,10 @@ export class ExchangeWriter {
       return;
     }
 
+    // Per mailbox: its back-off, and how many more keys its free request slots can send. Keys
+    // beyond that are neither planned nor grouped now; a finishing call pumps again.
+    const free = this.maxConcurrent - this.inFlight;
+    const mailboxes = new Map<string, { notBefore: number; room: number }>();
     const keys = this.window.keys;
     const groups = new Map<string, Planned[]>();
     for (const ks of keys.values()) {
@@ -243,13 +250,20 @@ export class ExchangeWriter {
         wake = Math.min(wake, ks.notBefore);
         continue;
       }
-      const mailboxNotBefore = this.health.mailboxNotBefore(ks.mailbox);
-      if (mailboxNotBefore > now) {
-        wake = Math.min(wake, mailboxNotBefore);
+      let mailbox = mailboxes.get(ks.mailbox);
+      if (!mailbox) {
+        const slots = Math.min(free, this.maxPerMailbox - (this.mailboxCalls.get(ks.mailbox) ?? 0));
+        mailbox = { notBefore: this.health.mailboxNotBefore(ks.mailbox), room: Math.max(0, slots) * this.batchSize };
+        mailboxes.set(ks.mailbox, mailbox);
+      }
+      if (mailbox.notBefore > now) {
+        wake = Math.min(wake, mailbox.notBefore);
         continue;
       }
+      if (mailbox.room === 0) continue;
       const planned = (ks.planned ??= this.settler.plan(ks));
       if (!planned) continue;
+      mailbox.room--;
       const groupKey = (planned.group ??= `${ks.mailbox}\n${planned.stage}\n${planned.kind}`);
       let group = groups.get(groupKey);
       if (!group) groups.set(groupKey, (group = []));
