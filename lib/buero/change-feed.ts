@@ -24,12 +24,22 @@ export interface ChangeFeedOptions extends FeedSettings {
   source: string;
   /** Rows per conRead page of changed rows (default 500): the first page of a poll. */
   pageSize?: number;
-  /** Rows per page while catching up with a backlog (default 4 × pageSize). */
+  /**
+   * Rows per page while catching up with a backlog (default 4 × pageSize). A contact table's
+   * pages are smaller when a contact goes to many mailboxes: at most maxPending messages
+   * (at least 50 rows).
+   */
   catchUpPageSize?: number;
   /** Ids per page of the key-only reads (default 5000). */
   idPageSize?: number;
-  /** Stop reading new changes while this many are not yet acknowledged (default 10000). */
+  /**
+   * Stop reading new changes while this many messages are not yet acknowledged; a change
+   * counts once per mailbox it goes to (default 5000). The writer acknowledges only while its
+   * queue is short, so this is how a backlog is paced (docs/architecture.md, step 6).
+   */
   maxPending?: number;
+  /** Acknowledgements brought the waiting messages below maxPending after a poll had to wait: poll now. */
+  readyForMore?(): void;
   emit(msg: BueroChangeMessage): void;
   event(e: SyncEvent): void;
   /** A record that cannot be emitted (malformed row); the rest goes on. */
@@ -79,14 +89,22 @@ export class ChangeFeed {
   private mandantChecked = false;
   /** Tables whose last pass left more to read: their next pass reads catch-up pages. */
   private readonly behind = new Set<Table>();
+  private readonly maxPending: number;
+  /** The last poll read nothing new because too many messages waited for acknowledgement. */
+  private waitedForAcks = false;
 
   constructor(opts: ChangeFeedOptions) {
     this.o = opts;
     this.clock = opts.clock ?? (() => new Date());
     const pageSize = opts.pageSize ?? 500;
-    this.reader = new FeedReader({ client: opts.client, fields: opts.fields, pageSize, catchUpPageSize: opts.catchUpPageSize ?? 4 * pageSize, idPageSize: opts.idPageSize ?? 5000 });
+    const catchUp = opts.catchUpPageSize ?? 4 * pageSize;
+    this.maxPending = opts.maxPending ?? 5000;
+    this.reader = new FeedReader({
+      client: opts.client, fields: opts.fields, pageSize, idPageSize: opts.idPageSize ?? 5000,
+      catchUpPageSize: (t) => (t === CAL ? catchUp : Math.min(catchUp, Math.max(50, Math.floor(this.maxPending / this.contactMailboxes())))),
+    });
     this.known = new KnownRecords(opts.store);
-    this.outbox = new Outbox({ store: opts.store, known: this.known, source: opts.source, emit: (msg) => opts.emit(msg), clock: this.clock });
+    this.outbox = new Outbox({ store: opts.store, known: this.known, source: opts.source, emit: (msg) => opts.emit(msg), acked: () => this.acked(), clock: this.clock });
     this.users = new SyncedUsers({ store: opts.store, fields: opts.fields, mandant: opts.mandant, clock: this.clock, info: (code, params, time) => this.info(code, params, time) });
     this.ctx = {
       settings: opts,
@@ -135,8 +153,9 @@ export class ChangeFeed {
     }
     const from = (t: Table) => this.outbox.readPosition(t) as bigint;
 
-    const reading = this.outbox.pending < (this.o.maxPending ?? 10_000) ? tables : [];
+    const reading = this.outbox.pendingMessages < this.maxPending ? tables : [];
     result.waitingForAcks = reading.length < tables.length;
+    this.waitedForAcks = result.waitingForAcks;
     const first = await this.reader.usersAndFirstPages(reading, from, (t) => this.behind.has(t));
     this.users.update(first.users);
     result.users = this.users.list.length;
@@ -196,6 +215,17 @@ export class ChangeFeed {
       perMailbox: Object.entries(result.perMailbox).map(([m, c]) => `${m}: ${c.appointment}/${c.task}/${c.contact}`).join('; '),
     }, this.clock().toISOString());
     return result;
+  }
+
+  private acked(): void {
+    if (!this.waitedForAcks || this.outbox.pendingMessages >= this.maxPending) return;
+    this.waitedForAcks = false;
+    this.o.readyForMore?.();
+  }
+
+  /** How many mailboxes a contact change goes to (at least 1). */
+  private contactMailboxes(): number {
+    return Math.max(1, this.o.contactMailboxes?.length || this.users.list.length);
   }
 
   private tables(): Table[] {

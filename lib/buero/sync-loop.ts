@@ -142,6 +142,15 @@ export class SyncLoop {
     if (this.timer || this.paused) this.schedule(0);
   }
 
+  /**
+   * The change feed waited for acknowledgements and they came: the next poll goes now, as a
+   * poll of the catch-up (the writer paces a backlog this way; waiting a whole interval
+   * would slow it to one page per interval).
+   */
+  readyForMore(): void {
+    if (this.timer && this.lastStatus.state === 'waiting-acks') this.schedule(0, true);
+  }
+
   /** One poll now (also while paused), with the deletion check. */
   syncNow(): Promise<PollResult | undefined> {
     return this.enqueue(() => this.pollOnce(true));

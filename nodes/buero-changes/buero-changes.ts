@@ -88,6 +88,8 @@ export = function (RED: NodeAPI) {
       sync: { appointments: config.appointments !== false, tasks: config.tasks !== false, contacts: config.contacts !== false },
       contactMailboxes: config.contactTarget === 'listed' ? listed : undefined,
       pageSize: positiveNumber(config.pageSize, 500),
+      // The writer's acknowledgements pace a backlog: once they come, the next page is read.
+      readyForMore: () => loop.readyForMore(),
       emit: (msg) => node.send([msg as unknown as NodeMessage, null]),
       event: (e) => {
         if (e.type === 'info' && e.code.startsWith('backfill')) backfillEvent = e;
@@ -121,7 +123,8 @@ export = function (RED: NodeAPI) {
         case 'backfill':
           return { fill: 'blue', shape: 'ring', text: t('backfill') };
         case 'waiting-acks':
-          return { fill: 'yellow', shape: 'dot', text: t('waitingAcks') };
+          // Normal between the pages of a large backlog (the writer paces it); stuck only when it stays.
+          return { fill: 'blue', shape: 'ring', text: t('waitingAcks') };
         default:
           return { fill: 'red', shape: 'dot', text: t('error') };
       }

@@ -4,7 +4,7 @@ import { ack, ackAll } from '../../lib/ack-token';
 import { SyncError } from '../../lib/errors';
 import { EwsTransport } from '../../lib/exchange/ews/transport';
 import { GraphTransport } from '../../lib/exchange/graph/transport';
-import { ExchangeWriter, type WriteOutcome } from '../../lib/exchange/writer';
+import { AckPacer, ExchangeWriter, type WriteOutcome } from '../../lib/exchange/writer';
 import { waitHintsOf } from '../../lib/exchange/wait-hints';
 import { EVENT_TOPIC, type SyncEvent } from '../../lib/log/events';
 import { acquireStateDb, releaseStateDb } from '../../lib/state/shared-db';
@@ -41,7 +41,12 @@ const STATUS_INTERVAL_MS = 500;
 /** How long `close` lets requests in flight finish. */
 const CLOSE_TIMEOUT_MS = 10_000;
 /** Input messages held until their change is written (beyond: finished when queued; see help). */
-const KEEP_MESSAGES = 5000;
+const KEEP_MESSAGES = 1000;
+/**
+ * The change source's acknowledgements are held while more changes than this are queued: a
+ * backlog then waits in büro+, not all of it in the queue at once (lib/exchange/writer/ack-pacer.ts).
+ */
+const ACK_WHILE_QUEUED_AT_MOST = 5000;
 
 /** Short status words per error code (the catalogue's status.error.* keys). */
 const SHORT: Record<string, string> = {
@@ -192,6 +197,7 @@ export = function (RED: NodeAPI) {
 
     // Messages that arrive together are taken in one SQLite transaction (one disk sync for all):
     // a source emitting a page of changes costs one sync per page, not one per change.
+    const pacer = writer ? new AckPacer({ limit: ACK_WHILE_QUEUED_AT_MOST, queued: () => writer.queued, ack: ackAll }) : undefined;
     let arriving: { msg: NodeMessageInFlow; send: Send; done: Done }[] = [];
     const takeArriving = () => {
       const batch = arriving;
@@ -209,13 +215,13 @@ export = function (RED: NodeAPI) {
           if (!result.retryable) ack((msg as { ack?: unknown }).ack);
           return;
         }
-        // Committed to the queue now: the change source may commit its position, in a
-        // transaction of its own after this one (lib/buero/feed/outbox.ts: why that is safe).
+        // Committed to the queue now: the change source may commit its position (once the pacer
+        // lets the acknowledgement go), in a transaction of its own after this one (lib/buero/feed/outbox.ts: why that is safe).
         if (waiting.size < KEEP_MESSAGES) waiting.set(result.id, { msg, send, done });
         else done(); // a long backlog: the message is finished here; its outcome follows without it
         taken.push((msg as { ack?: unknown }).ack);
       });
-      ackAll(taken);
+      pacer?.take(taken);
     };
 
     node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
@@ -229,6 +235,8 @@ export = function (RED: NodeAPI) {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       takeArriving();
+      // Held acknowledgements: their changes are in the durable queue.
+      pacer?.flush();
       status.stop();
       const finish = () => {
         if (stateFile) releaseStateDb(stateFile);

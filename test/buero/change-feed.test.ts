@@ -425,6 +425,29 @@ describe('büro+ change feed (simulator over HTTP, SQLite state)', function () {
       assert.deepEqual(run.take().map((m) => m.payload.record?.fldKurzInfo), ['W3']);
     });
 
+    it('the limit counts messages: a change to two mailboxes counts twice; acks that bring it below say "read more" once', async function () {
+      run.close();
+      let readyCalls = 0;
+      run = startFeed(sim, file, { maxPending: 3, readyForMore: () => readyCalls++ });
+      await run.feed.poll({});
+      for (let i = 0; i < 2; i++) sim.db.insert('tblCalendar', termin({ fldKurzInfo: `M${i}`, fldTeilnehmer: '2' }));
+      await run.feed.poll({});
+      // Two changes, four messages (owner and participant each): at the limit of 3, where
+      // counting changes (2) would read on.
+      assert.equal(run.take().length, 2);
+      sim.db.insert('tblCalendar', termin({ fldKurzInfo: 'M2' }));
+      assert.equal((await run.feed.poll({})).waitingForAcks, true);
+      assert.equal(run.take().length, 0);
+      assert.equal(readyCalls, 0, 'nothing acknowledged yet');
+      run.ackAll();
+      assert.equal(readyCalls, 1, 'the acknowledgements that free the limit say so once');
+      const next = await run.feed.poll({});
+      assert.equal(next.waitingForAcks, false);
+      assert.deepEqual(run.take().map((m) => m.payload.record?.fldKurzInfo), ['M2']);
+      run.ackAll();
+      assert.equal(readyCalls, 1, 'not again when the feed was not waiting');
+    });
+
     it('more changes than a page: every one is emitted, in passes', async function () {
       run.close();
       run = startFeed(sim, file, { pageSize: 7 });

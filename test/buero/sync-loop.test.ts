@@ -103,6 +103,28 @@ describe('büro+ sync loop: polling, outages, pause and sync-now (simulator over
     assert.equal(statuses.at(-1)?.state, 'paused');
   });
 
+  it('waiting for acknowledgements: the next poll goes as soon as they come, not an interval later', async function () {
+    run.close();
+    run = startFeed(sim, path.join(tempDir(), 'buero-sync.sqlite'), { maxPending: 2, readyForMore: () => loop.readyForMore() });
+    loop = new SyncLoop({
+      feed: run.feed, endpoint: sim.baseUrl, intervalMs: 60_000, autoSync: true,
+      onStatus: (s) => statuses.push(s), event: (e) => events.push(e), error: (e) => errors.push(e),
+    });
+    loop.start();
+    await until(() => statuses.some((s) => s.state === 'idle'), 'the first poll (baseline)');
+    for (const s of ['A', 'B', 'C']) sim.db.insert('tblCalendar', termin(s));
+    await loop.syncNow();
+    assert.equal(run.emitted.length, 3);
+    sim.db.insert('tblCalendar', termin('D'));
+    await loop.syncNow();
+    assert.equal(loop.status.state, 'waiting-acks');
+    assert.equal(run.emitted.length, 3);
+    run.ackAll();
+    // The interval is a minute: only the acknowledgements can bring D this soon.
+    await until(() => run.emitted.length === 4, 'D, read once the acknowledgements came');
+    assert.equal(run.emitted[3].payload.record?.fldKurzInfo, 'D');
+  });
+
   it('an error that polling cannot fix is reported once and shown, not repeated per poll', async function () {
     run.close();
     run = startFeed(sim, path.join(tempDir(), 'buero-sync.sqlite'), { fields: { users: { mailbox: 'fldPostfach' } } });

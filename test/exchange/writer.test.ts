@@ -307,6 +307,20 @@ describe('exchange writer engine (fake transport, injected clock)', function () 
       assert.equal(new WriteQueue(dbs[0]).count('writer-1'), 0);
     });
 
+    it('a catch-up wider than the window: batches go at their mailbox\'s share of the window, not after the burst hold', async function () {
+      // 20 in memory across 4 mailboxes: 5 each, half a batch; the rest waits in SQLite.
+      const w = makeWriter({ memoryWindow: 20, batchSize: 10 });
+      const boxes = ['a@firma.de', 'b@firma.de', 'c@firma.de', 'd@firma.de'];
+      w.enqueueMany(Array.from({ length: 80 }, (_, i) => upsert(`s${i}`, appointment(), { mailbox: boxes[i % 4], more: true })));
+      for (let t = 0; t < 100; t++) await clock.tick(10);
+      // The last 20 fit in memory: they wait for the next page (the burst hold), as in any catch-up.
+      assert.equal(outcomes.length, 60, 'all that waited in SQLite written within a second, not after the burst hold of 10 s');
+      const sizes = transport.calls.map((c) => c.keys.length);
+      assert.ok(sizes.length <= 16, `about one request per share of 5 (${sizes.join(' ')})`);
+      await clock.tick(10_000);
+      assert.equal(outcomes.length, 80);
+    });
+
     it('a mailbox that keeps failing does not hold back the backlog of the others', async function () {
       const w = makeWriter({ memoryWindow: 10, backoff: { baseMs: 60_000, maxMs: 600_000 } });
       const broken = 'bernd.schulz@firma.de';

@@ -28,6 +28,8 @@ export interface LedgerEntry<E> {
 }
 
 interface Held<E> extends LedgerEntry<E> {
+  /** Messages the change becomes (one per mailbox): what `pendingMessages` counts. */
+  weight: number;
   num: bigint;
   den: bigint;
   handedOn: boolean;
@@ -98,6 +100,7 @@ export class AckLedger<E> {
   private readonly holds = new Map<string, Holds>();
   private readonly readUpTo = new Map<string, bigint>();
   private waiting = 0;
+  private waitingMessages = 0;
 
   /** `firstSeq`: start of this run's numbers, distinct from earlier runs' (tokens of a previous run are ignored). */
   constructor(firstSeq: number) {
@@ -109,10 +112,16 @@ export class AckLedger<E> {
     return this.waiting;
   }
 
-  /** Registers a change about to be emitted; returns its sequence number. */
-  add(change: { record: string; sources: Source[]; effects: E[] }): number {
+  /** The same, counted as the messages they become (a change to 22 mailboxes counts 22). */
+  get pendingMessages(): number {
+    return this.waitingMessages;
+  }
+
+  /** Registers a change about to be emitted (`weight`: the messages it becomes); returns its sequence number. */
+  add(change: { record: string; sources: Source[]; effects: E[] }, weight = 1): number {
     const seq = this.nextSeq++;
-    this.held.set(seq, { ...change, seq, num: 0n, den: 1n, handedOn: false });
+    this.held.set(seq, { ...change, seq, weight, num: 0n, den: 1n, handedOn: false });
+    this.waitingMessages += weight;
     const queue = this.byRecord.get(change.record);
     if (queue) queue.push(seq);
     else this.byRecord.set(change.record, [seq]);
@@ -140,6 +149,7 @@ export class AckLedger<E> {
     if (num < den) return { effects: [], tables: [] };
     entry.handedOn = true;
     this.waiting -= 1;
+    this.waitingMessages -= entry.weight;
     for (const s of entry.sources) this.holdsOf(s.table).release(s.lsn);
     const effects: E[] = [];
     const queue = this.byRecord.get(entry.record) as number[];

@@ -12,6 +12,8 @@ export interface OutboxOptions {
   /** The ack source: the node id of the change source. */
   source: string;
   emit(msg: BueroChangeMessage): void;
+  /** Called after acknowledgements were counted. */
+  acked?(): void;
   clock: () => Date;
 }
 
@@ -43,6 +45,11 @@ export class Outbox {
   /** Changes emitted and not yet handed on. */
   get pending(): number {
     return this.ledger.pending;
+  }
+
+  /** The same, counted as messages: a change counts once per mailbox it goes to. */
+  get pendingMessages(): number {
+    return this.ledger.pendingMessages;
   }
 
   close(): void {
@@ -78,7 +85,7 @@ export class Outbox {
 
   /** A change to emit at the next `flush`, with the effects it has once handed on. */
   emit(change: BueroChange, sources: Source[], effects: Effect[]): void {
-    const seq = this.ledger.add({ record: `${change.table}:${change.id}`, sources, effects });
+    const seq = this.ledger.add({ record: `${change.table}:${change.id}`, sources, effects }, Math.max(1, change.targets.length));
     this.o.known.apply(effects);
     this.outgoing.push({
       msg: { topic: `${change.kind}/${change.op}`, payload: change, ack: { source: this.o.source, seq, parts: 1 } },
@@ -139,15 +146,17 @@ export class Outbox {
       effects.push(...r.effects);
       for (const t of r.tables) tables.add(t as Table);
     }
-    if (effects.length === 0 && tables.size === 0) return;
-    this.o.store.transaction(() => {
-      for (const e of effects) {
-        if (e.drop) this.o.store.dropKnown(e.table, e.id);
-        else if (e.put) this.o.store.putKnown(e.table, e.id, { lsn: e.put.lsn, kind: e.put.kind, ref: e.put.ref, targets: e.put.targets });
-        // Everything emitted for the record is handed on: the known state is complete.
-        if (!this.ledger.isPending(`${e.table}:${e.id}`)) this.o.store.dropSent(e.table, e.id);
-      }
-      this.commitCursors(tables);
-    });
+    if (effects.length > 0 || tables.size > 0) {
+      this.o.store.transaction(() => {
+        for (const e of effects) {
+          if (e.drop) this.o.store.dropKnown(e.table, e.id);
+          else if (e.put) this.o.store.putKnown(e.table, e.id, { lsn: e.put.lsn, kind: e.put.kind, ref: e.put.ref, targets: e.put.targets });
+          // Everything emitted for the record is handed on: the known state is complete.
+          if (!this.ledger.isPending(`${e.table}:${e.id}`)) this.o.store.dropSent(e.table, e.id);
+        }
+        this.commitCursors(tables);
+      });
+    }
+    this.o.acked?.();
   }
 }

@@ -27,8 +27,8 @@ export interface ReaderOptions {
   fields: FieldMap;
   /** Rows per conRead page of changed rows (the first page of a pass). */
   pageSize: number;
-  /** Rows per page while catching up: the later pages of a pass, and the first while behind. */
-  catchUpPageSize: number;
+  /** Rows per page of a table while catching up: the later pages of a pass, and the first while behind. */
+  catchUpPageSize(t: Table): number;
   /** Ids per page of the key-only reads. */
   idPageSize: number;
 }
@@ -107,7 +107,7 @@ export class FeedReader {
 
   /** A pass's first page: the rows above the read position, in fldID order. */
   private changedRead(t: Table, from: bigint, behind: boolean): PagedRead {
-    const pageSize = behind ? this.o.catchUpPageSize : this.o.pageSize;
+    const pageSize = behind ? this.o.catchUpPageSize(t) : this.o.pageSize;
     return { table: t, fields: fieldsToRead(this.o.fields, ENTITY[t]), pageSize, filter: compare('gt', LSN_FIELD, from) };
   }
 
@@ -115,7 +115,7 @@ export class FeedReader {
   private restOfPass(t: Table, from: bigint, upTo: bigint, lastId: number | undefined): PagedRead {
     const bounds = [compare('gt', LSN_FIELD, from), compare('le', LSN_FIELD, upTo)];
     if (lastId !== undefined) bounds.push(compare('gt', ID_FIELD, lastId));
-    return { table: t, fields: fieldsToRead(this.o.fields, ENTITY[t]), pageSize: this.o.catchUpPageSize, filter: and(...bounds) };
+    return { table: t, fields: fieldsToRead(this.o.fields, ENTITY[t]), pageSize: this.o.catchUpPageSize(t), filter: and(...bounds) };
   }
 
   /** Key-only read of a whole table: id → row (with the given extra fields). */

@@ -73,6 +73,11 @@ export class Window {
     this.spilled = o.queue.count(o.owner);
   }
 
+  /** Queued changes held in memory at most. */
+  get size(): number {
+    return this.o.size;
+  }
+
   /** Queued changes in all, in memory or not. */
   get queued(): number {
     return this.held + this.spilled;

@@ -78,7 +78,7 @@ export class ExchangeWriter {
       backoff: options.backoff ?? DEFAULT_BACKOFF, hints: options.waitHints ?? new WaitHints(this.clock), onEvent: options.onEvent,
     });
     this.window = new Window({
-      queue: this.queue, owner: options.owner, size: Math.max(1, options.memoryWindow ?? 5000),
+      queue: this.queue, owner: options.owner, size: Math.max(1, options.memoryWindow ?? 1000),
       flushDelayMs: this.flushDelayMs, health: this.health,
     });
     this.settler = new Settler({
@@ -159,6 +159,11 @@ export class ExchangeWriter {
     this.requestPump();
     this.changed();
     return results.map((r) => (r instanceof SyncError ? r : { id: r.id }));
+  }
+
+  /** Changes queued, in memory or not. */
+  get queued(): number {
+    return this.window.queued;
   }
 
   stats(): WriterStats {
@@ -276,6 +281,11 @@ export class ExchangeWriter {
     // thousands of entries on every pump; bench/README.md, memory.)
     const ordered = [...groups.values()].map((g) => (inOrder(g) ? g : g.sort(byReadyAt)));
     const full = (g: Planned[]) => (g.length >= this.batchSize ? 0 : 1);
+    // More waits in SQLite but the window has no room to read it: a batch cannot fill beyond its
+    // mailbox's share of the window, so at that share it goes (a window of 1,000 across 22
+    // mailboxes: 45 per batch). With no request in flight to make room, any batch goes.
+    const starved = this.window.waiting > 0;
+    const share = Math.min(this.batchSize, Math.floor(this.window.size / Math.max(1, mailboxes.size)));
     ordered.sort((a, b) => full(a) - full(b) || a[0].ks.readyAt - b[0].ks.readyAt);
     for (const group of ordered) {
       const mailbox = group[0].ks.mailbox;
@@ -286,7 +296,7 @@ export class ExchangeWriter {
         const flushAt = first.readyAt + this.flushDelayMs;
         // While more follows (a catch-up) a batch not yet full waits for it, but not beyond the hold.
         const holdUntil = Math.min(this.burstUntil, first.readyAt + this.burstHoldMs);
-        const due = left >= this.batchSize || first.solo || (now >= flushAt && now >= holdUntil);
+        const due = left >= this.batchSize || first.solo || (starved && (left >= share || this.inFlight === 0)) || (now >= flushAt && now >= holdUntil);
         if (!due) {
           wake = Math.min(wake, Math.max(flushAt, holdUntil));
           break;
