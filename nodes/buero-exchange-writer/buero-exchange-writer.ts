@@ -41,7 +41,7 @@ const STATUS_INTERVAL_MS = 500;
 /** How long `close` lets requests in flight finish. */
 const CLOSE_TIMEOUT_MS = 10_000;
 /** Input messages held until their change is written (beyond: finished when queued; see help). */
-const KEEP_MESSAGES = 1000;
+const KEEP_MESSAGES = 2000;
 /**
  * The change source's acknowledgements are held while more changes than this are queued: a
  * backlog then waits in büro+, not all of it in the queue at once (lib/exchange/writer/ack-pacer.ts).

@@ -67,7 +67,7 @@ export interface WriterOptions {
   /** Items per request (default 50). */
   batchSize?: number;
   /**
-   * Queued changes held in memory at most (default 1,000). A longer backlog (a first sync of
+   * Queued changes held in memory at most (default 2,000). A longer backlog (a first sync of
    * thousands of contacts into every mailbox) waits in SQLite only and is read in, oldest
    * first, as the changes in memory are written: memory stays flat however long the queue.
    * Small on purpose: a change held in memory for seconds outlives V8's young generation, and

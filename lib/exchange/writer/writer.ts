@@ -78,7 +78,7 @@ export class ExchangeWriter {
       backoff: options.backoff ?? DEFAULT_BACKOFF, hints: options.waitHints ?? new WaitHints(this.clock), onEvent: options.onEvent,
     });
     this.window = new Window({
-      queue: this.queue, owner: options.owner, size: Math.max(1, options.memoryWindow ?? 1000),
+      queue: this.queue, owner: options.owner, size: Math.max(1, options.memoryWindow ?? 2000),
       flushDelayMs: this.flushDelayMs, health: this.health,
     });
     this.settler = new Settler({
@@ -282,8 +282,8 @@ export class ExchangeWriter {
     const ordered = [...groups.values()].map((g) => (inOrder(g) ? g : g.sort(byReadyAt)));
     const full = (g: Planned[]) => (g.length >= this.batchSize ? 0 : 1);
     // More waits in SQLite but the window has no room to read it: a batch cannot fill beyond its
-    // mailbox's share of the window, so at that share it goes (a window of 1,000 across 22
-    // mailboxes: 45 per batch). With no request in flight to make room, any batch goes.
+    // mailbox's share of the window, so at that share it goes (a window of 2,000 across 60
+    // mailboxes: 33 per batch). With no request in flight to make room, any batch goes.
     const starved = this.window.waiting > 0;
     const share = Math.min(this.batchSize, Math.floor(this.window.size / Math.max(1, mailboxes.size)));
     ordered.sort((a, b) => full(a) - full(b) || a[0].ks.readyAt - b[0].ks.readyAt);
