@@ -197,7 +197,7 @@ export = function (RED: NodeAPI) {
 
     // Messages that arrive together are taken in one SQLite transaction (one disk sync for all):
     // a source emitting a page of changes costs one sync per page, not one per change.
-    const pacer = writer ? new AckPacer({ limit: ACK_WHILE_QUEUED_AT_MOST, queued: () => writer.queued, ack: ackAll }) : undefined;
+    const pacer = writer ? new AckPacer({ limit: ACK_WHILE_QUEUED_AT_MOST, queued: () => writer.writable, ack: ackAll }) : undefined;
     let arriving: { msg: NodeMessageInFlow; send: Send; done: Done }[] = [];
     const takeArriving = () => {
       const batch = arriving;

@@ -330,6 +330,9 @@ describe('exchange writer engine (fake transport, injected clock)', function () 
       for (let round = 0; round < 40 && outcomes.length < 15; round++) await clock.tick(250);
       assert.deepEqual(actions().sort(), Array.from({ length: 15 }, (_, i) => `a${i}:created`).sort(), 'the working mailbox is written');
       assert.equal(w.stats().queued, 15, 'the broken mailbox\'s changes wait');
+      // What the acknowledgements are paced by: a mailbox that fails for hours must not stop
+      // the change source for the others.
+      assert.equal(w.writable, 0, 'changes waiting out their mailbox\'s back-off are not counted as writable');
     });
 
     it('a long backlog left by the last run is read in window by window after a restart', async function () {

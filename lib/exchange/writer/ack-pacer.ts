@@ -14,7 +14,7 @@
 export interface AckPacerOptions {
   /** Acknowledge while at most this many changes are queued. */
   limit: number;
-  /** Changes in the writer's queue now (held ones included). */
+  /** Changes in the writer's queue now that it can write (held ones included; not those waiting out a back-off). */
   queued(): number;
   ack(tokens: unknown[]): void;
   /** How often held acknowledgements are looked at again (default 200 ms). */

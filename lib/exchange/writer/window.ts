@@ -112,7 +112,7 @@ export class Window {
     if (this.spilled === 0 || this.o.health.endpointNotBefore > now) return;
     const chunk = Math.max(1, Math.floor(this.o.size / 10));
     let room = this.o.size - this.held;
-    if (room < chunk) room += this.backingOff(now);
+    if (room < chunk) room += this.waitingOutBackOff(now);
     if (room < chunk) return;
     const rows = this.o.queue.loadTextsAfter(this.o.owner, this.readUpTo, room);
     this.spilled = rows.length < room ? 0 : Math.max(0, this.spilled - rows.length);
@@ -178,7 +178,7 @@ export class Window {
   }
 
   /** Changes in memory whose key or mailbox waits out a back-off. */
-  private backingOff(now: number): number {
+  waitingOutBackOff(now: number): number {
     // A mailbox's back-off is looked up once, not once per key (thousands: garbage).
     const mailboxWaits = new Map<string, boolean>();
     let n = 0;

@@ -161,9 +161,13 @@ export class ExchangeWriter {
     return results.map((r) => (r instanceof SyncError ? r : { id: r.id }));
   }
 
-  /** Changes queued, in memory or not. */
-  get queued(): number {
-    return this.window.queued;
+  /**
+   * Changes queued that can be written now: not those waiting out a mailbox's or their own
+   * back-off (what the acknowledgements are paced by: a mailbox failing for hours must not
+   * stop the change source for the others).
+   */
+  get writable(): number {
+    return this.window.queued - this.window.waitingOutBackOff(this.clock.now());
   }
 
   stats(): WriterStats {
