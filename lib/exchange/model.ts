@@ -125,3 +125,21 @@ export interface WriterMessage<K extends ItemKind = ItemKind> {
    */
   more?: boolean;
 }
+
+/** A mailbox a change goes to, with the key of the record's copy there. */
+export interface WriterTarget {
+  mailbox: string;
+  key: string;
+}
+
+/**
+ * One change for several mailboxes, as `buero-map` sends it: a WriterMessage with `targets`
+ * instead of `mailbox` and `key`. The writer queues it once per target. One message instead of
+ * one per mailbox: a contact going to every mailbox is one item to copy and to deliver, not 22
+ * (docs/architecture.md, "Memory").
+ */
+export type WriterFanOut<K extends ItemKind = ItemKind> = Omit<WriterMessage<K>, 'mailbox' | 'key'> & { targets: WriterTarget[] };
+
+/** What the writer takes: a message for one mailbox, or one for several. */
+export type WriterInput = WriterMessage | WriterFanOut;
+

@@ -132,12 +132,10 @@ export function validateWriterMessage(payload: unknown): WriterMessage {
   const key = head && typeof head.key === 'string' && head.key.trim() ? head.key : undefined;
   const c = new Check(key ?? '(message without key)');
   const msg = c.object(payload, 'payload');
-  c.string(msg.key, 'key');
-  if ((msg.key as string).length > 255) c.fail('key', 'must be at most 255 characters long');
+  checkKey(c, msg.key, 'key');
   const action = c.oneOf(msg.action, 'action', ['upsert', 'delete'] as const);
   const kind = c.oneOf(msg.kind, 'kind', KINDS);
-  const mailbox = c.string(msg.mailbox, 'mailbox').trim();
-  if (!SMTP.test(mailbox)) c.fail('mailbox', `must be an SMTP address such as anna.meier@firma.de, not "${mailbox}"`);
+  const mailbox = checkMailbox(c, msg.mailbox, 'mailbox');
 
   let version: string | undefined;
   if (msg.version !== undefined && msg.version !== null) {
@@ -165,6 +163,49 @@ export function validateWriterMessage(payload: unknown): WriterMessage {
     out.item = item as unknown as WriterMessage['item'];
   }
   return out;
+}
+
+/** Targets of one message at most (a mailbox per büro+ user and listed mailbox is far fewer). */
+const MAX_TARGETS = 10_000;
+
+/**
+ * Validates what the writer takes (`msg.payload`): a message for one mailbox (`mailbox`, `key`)
+ * or for several (`targets`, a list of both), and returns one message per mailbox. The
+ * messages of one input share its item, checked once: the writer only reads it.
+ */
+export function validateWriterInput(payload: unknown): WriterMessage[] {
+  const head = payload && typeof payload === 'object' && !Array.isArray(payload) ? (payload as Record<string, unknown>) : undefined;
+  if (!head || head.targets === undefined) return [validateWriterMessage(payload)];
+  const list = Array.isArray(head.targets) ? (head.targets as unknown[]) : [];
+  const c = new Check(keyOf(list[0]) ?? '(message without key)');
+  if (head.mailbox !== undefined || head.key !== undefined) c.fail('targets', 'cannot be given with mailbox and key: targets for several mailboxes, mailbox and key for one');
+  if (list.length === 0) c.fail('targets', 'must be a list of at least one { mailbox, key }');
+  if (list.length > MAX_TARGETS) c.fail('targets', `may hold at most ${MAX_TARGETS} entries, not ${list.length}`);
+  const targets = list.map((t, i) => {
+    const tc = new Check(keyOf(t) ?? '(target without key)');
+    const target = tc.object(t, `targets[${i}]`);
+    tc.noOthers(target, ['mailbox', 'key'], `targets[${i}]`);
+    return { key: checkKey(tc, target.key, `targets[${i}].key`), mailbox: checkMailbox(tc, target.mailbox, `targets[${i}].mailbox`) };
+  });
+  const first = validateWriterMessage({ ...head, targets: undefined, ...targets[0] });
+  return targets.map((t, i) => (i === 0 ? first : { ...first, ...t }));
+}
+
+function keyOf(value: unknown): string | undefined {
+  const key = value && typeof value === 'object' ? (value as Record<string, unknown>).key : undefined;
+  return typeof key === 'string' && key.trim() ? key : undefined;
+}
+
+function checkKey(c: Check, value: unknown, field: string): string {
+  const key = c.string(value, field);
+  if (key.length > 255) c.fail(field, 'must be at most 255 characters long');
+  return key;
+}
+
+function checkMailbox(c: Check, value: unknown, field: string): string {
+  const mailbox = c.string(value, field).trim();
+  if (!SMTP.test(mailbox)) c.fail(field, `must be an SMTP address such as anna.meier@firma.de, not "${mailbox}"`);
+  return mailbox;
 }
 
 function checkAppointment(c: Check, a: Record<string, unknown>): void {

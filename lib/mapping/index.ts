@@ -1,5 +1,5 @@
 /**
- * The mapper: one büro+ change → one writer message per target mailbox (the writer's
+ * The mapper: one büro+ change → a writer message for all its target mailboxes (the writer's
  * contract, lib/exchange/model.ts). Pure apart from the injected override evaluator.
  *
  * An unusable record throws a SyncError naming the record and the field; repairable faults
@@ -10,7 +10,7 @@ import { MappingCode } from '../error-codes';
 import type { BueroChange, ChangeTarget } from '../buero/change';
 import { SyncError } from '../errors';
 import { writerKey } from '../exchange/key';
-import type { ItemByKind, ItemKind, WriterMessage } from '../exchange/model';
+import type { ItemByKind, ItemKind, WriterFanOut, WriterTarget } from '../exchange/model';
 import type { SyncEvent } from '../log/events';
 import { finishAppointment, toExchangeAppointment } from './appointment';
 import { finishContact, toExchangeContact } from './contact';
@@ -25,7 +25,8 @@ export { checkOverrides, OVERRIDE_FIELDS } from './overrides';
 export type { FieldOverride, OverrideEvaluator, OverrideBindings } from './overrides';
 
 export interface MapResult {
-  messages: WriterMessage[];
+  /** For the writer: an upsert for the target mailboxes and a delete for the removed ones, each when there are any. */
+  messages: WriterFanOut[];
   warnings: SyncError[];
 }
 
@@ -99,46 +100,37 @@ async function mapItem(change: BueroChange, ctx: MapContext, settings: MapSettin
 }
 
 /**
- * Maps one change. Upserts for every target mailbox, deletes for every removed one (and for
- * all on a delete). A company contact (tblAddresses) with company contacts switched off
- * yields no upserts.
+ * Maps one change: one upsert message for all its target mailboxes, one delete message for all
+ * removed ones (for all of them on a delete); each names its mailboxes with their keys
+ * (`targets`), the writer queues it once per mailbox. A company contact (tblAddresses) with
+ * company contacts switched off yields no upsert.
  */
 export async function mapChange(input: unknown, given: MapSettings): Promise<MapResult> {
   const change = checkChange(input);
   const settings = change.fields ? { ...given, fields: withConnectionFields(given.fields, change.fields) } : given;
   const ctx = new MapContext(recordName(change));
-  const messages: WriterMessage[] = [];
+  const messages: WriterFanOut[] = [];
   const keys = new Set<string>();
   const kind = change.kind;
+  const version = String(change.lsn);
+  // A mailbox listed twice (owner and participant) gets the record once.
+  const targetsOf = (list: ChangeTarget[]): WriterTarget[] => list.flatMap((target) => {
+    const key = writerKey(change, target);
+    if (keys.has(key)) return [];
+    keys.add(key);
+    return [{ mailbox: target.mailbox, key }];
+  });
 
   const wanted = change.op !== 'delete' && !(change.table === 'tblAddresses' && !settings.companyContacts);
   if (wanted && change.targets.length > 0) {
     const item = await mapItem(change, ctx, settings);
-    const keep = settings.keepInfo && kind !== 'contact' ? ['body'] : undefined;
-    for (const target of change.targets) {
-      const key = writerKey(change, target);
-      if (keys.has(key)) continue;
-      keys.add(key);
-      const message: WriterMessage = {
-        action: 'upsert',
-        kind,
-        mailbox: target.mailbox,
-        key,
-        version: String(change.lsn),
-        item: structuredClone(item),
-      };
-      if (keep) message.keep = [...keep];
-      if (change.more) message.more = true;
-      messages.push(message);
-    }
+    const message: WriterFanOut = { action: 'upsert', kind, targets: targetsOf(change.targets), version, item };
+    if (settings.keepInfo && kind !== 'contact') message.keep = ['body'];
+    if (change.more) message.more = true;
+    messages.push(message);
   }
-  const gone = change.op === 'delete' ? [...change.removed, ...change.targets] : change.removed;
-  for (const target of gone) {
-    const key = writerKey(change, target);
-    if (keys.has(key)) continue;
-    keys.add(key);
-    messages.push({ action: 'delete', kind, mailbox: target.mailbox, key, version: String(change.lsn), ...(change.more ? { more: true } : {}) });
-  }
+  const gone = targetsOf(change.op === 'delete' ? [...change.removed, ...change.targets] : change.removed);
+  if (gone.length > 0) messages.push({ action: 'delete', kind, targets: gone, version, ...(change.more ? { more: true } : {}) });
   return { messages, warnings: ctx.warnings };
 }
 

@@ -28,10 +28,11 @@ export interface QueuedChange {
 }
 
 /** A queued row as the writer's memory window reads it in. */
-export interface QueuedText {
+/** What the writer's memory window holds of a queued change until its key is planned. */
+export interface QueuedKey {
   id: number;
-  /** The writer message as JSON. */
-  message: string;
+  mailbox: string;
+  key: string;
   attempts: number;
   notBefore: number;
 }
@@ -64,7 +65,8 @@ interface QueueRow {
 export class WriteQueue {
   private readonly addStmt;
   private readonly loadAfterStmt;
-  private readonly loadTextsStmt;
+  private readonly loadKeysStmt;
+  private readonly messageStmt;
   private readonly removeStmt;
   private readonly retryStmt;
   private readonly countStmt;
@@ -77,8 +79,9 @@ export class WriteQueue {
     this.addStmt = db.prepare(`INSERT INTO exchange_write_queue
       (owner, mailbox, key, kind, action, version, message, enqueued_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
     this.loadAfterStmt = db.prepare('SELECT * FROM exchange_write_queue WHERE owner = ? AND id > ? ORDER BY id LIMIT ?');
-    this.loadTextsStmt = db.prepare(`SELECT id, message, attempts, not_before AS notBefore FROM exchange_write_queue
+    this.loadKeysStmt = db.prepare(`SELECT id, mailbox, key, attempts, not_before AS notBefore FROM exchange_write_queue
       WHERE owner = ? AND id > ? ORDER BY id LIMIT ?`);
+    this.messageStmt = db.prepare('SELECT message FROM exchange_write_queue WHERE id = ?').pluck();
     this.removeStmt = db.prepare('DELETE FROM exchange_write_queue WHERE id = ?');
     this.retryStmt = db.prepare('UPDATE exchange_write_queue SET attempts = ?, not_before = ?, last_error = ? WHERE id = ?');
     this.countStmt = db.prepare('SELECT COUNT(*) AS n FROM exchange_write_queue WHERE owner = ?');
@@ -104,9 +107,14 @@ export class WriteQueue {
     return (this.loadAfterStmt.all(owner, afterId, limit) as QueueRow[]).map(toChange);
   }
 
-  /** The same, only what the writer's memory window needs of each row. */
-  loadTextsAfter(owner: string, afterId: number, limit: number): QueuedText[] {
-    return this.loadTextsStmt.all(owner, afterId, limit) as QueuedText[];
+  /** The same, only what the writer's memory window holds of each row (not the message). */
+  loadKeysAfter(owner: string, afterId: number, limit: number): QueuedKey[] {
+    return this.loadKeysStmt.all(owner, afterId, limit) as QueuedKey[];
+  }
+
+  /** A queued change's message as JSON; undefined when the row is gone. */
+  messageText(id: number): string | undefined {
+    return this.messageStmt.get(id) as string | undefined;
   }
 
   remove(ids: readonly number[]): void {

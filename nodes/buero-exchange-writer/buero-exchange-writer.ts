@@ -2,9 +2,8 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { ExchangeCode, StateCode } from '../../lib/error-codes';
 import { ack, ackAll } from '../../lib/ack-token';
 import { SyncError } from '../../lib/errors';
-import { EwsTransport } from '../../lib/exchange/ews/transport';
-import { GraphTransport } from '../../lib/exchange/graph/transport';
 import { AckPacer, ExchangeWriter, type WriteOutcome } from '../../lib/exchange/writer';
+import { openTransport } from '../../lib/exchange/open-transport';
 import { waitHintsOf } from '../../lib/exchange/wait-hints';
 import { EVENT_TOPIC, type SyncEvent } from '../../lib/log/events';
 import { acquireStateDb, releaseStateDb } from '../../lib/state/shared-db';
@@ -95,9 +94,7 @@ export = function (RED: NodeAPI) {
       const db = acquireStateDb(stateFile);
       writer = new ExchangeWriter({
         // Exchange Online speaks Microsoft Graph unless the connection chose EWS.
-        transport: connection.api === 'graph'
-          ? new GraphTransport(connection, { contactsFolder: config.contactsFolder ?? '', taskList: config.taskList ?? '' })
-          : new EwsTransport(connection, { contactsFolder: config.contactsFolder ?? '' }),
+        transport: openTransport(connection, { contactsFolder: config.contactsFolder ?? '', taskList: config.taskList ?? '' }),
         db,
         owner: node.id,
         batchSize: wholeNumberWithin(config.batchSize, 50, 1, 100),
@@ -124,10 +121,14 @@ export = function (RED: NodeAPI) {
     }
 
     /**
-     * Messages in the queue that arrived in this run: their send and done are called when
-     * written. At most KEEP_MESSAGES are held (memory during a first sync of a large backlog).
+     * Messages in the queue that arrived in this run, by queue row (a message for several
+     * mailboxes has a row each): results are sent with them, and done is called once all their
+     * rows are written (with the first failure, if any; further ones go to Catch nodes as
+     * errors of the same message). At most KEEP_MESSAGES rows are held (memory during a first
+     * sync of a large backlog).
      */
-    const waiting = new Map<number, { msg: NodeMessageInFlow; send: Send; done: Done }>();
+    interface Arrival { msg: NodeMessageInFlow; send: Send; done: Done; rows: number; error?: Error }
+    const waiting = new Map<number, Arrival>();
 
     function outcome(o: WriteOutcome) {
       const entry = waiting.get(o.changeId);
@@ -141,15 +142,18 @@ export = function (RED: NodeAPI) {
         if (entry) {
           out._msgid = entry.msg._msgid;
           entry.send([out, null]);
-          entry.done();
         } else {
           node.send([out, null]);
         }
-        return;
+      } else if (!entry) {
+        // Catch nodes get the error with the original message (from an earlier run: its payload).
+        node.error(o.error, { payload: o.message } as NodeMessage);
+      } else if (entry.error) {
+        node.error(o.error, entry.msg);
+      } else {
+        entry.error = o.error;
       }
-      // Catch nodes get the error with the original message (from an earlier run: its payload).
-      if (entry) entry.done(o.error);
-      else node.error(o.error, { payload: o.message } as NodeMessage);
+      if (entry && --entry.rows === 0) entry.done(entry.error);
     }
 
     function event(e: SyncEvent) {
@@ -217,8 +221,12 @@ export = function (RED: NodeAPI) {
         }
         // Committed to the queue now: the change source may commit its position (once the pacer
         // lets the acknowledgement go), in a transaction of its own after this one (lib/buero/feed/outbox.ts: why that is safe).
-        if (waiting.size < KEEP_MESSAGES) waiting.set(result.id, { msg, send, done });
-        else done(); // a long backlog: the message is finished here; its outcome follows without it
+        if (waiting.size < KEEP_MESSAGES) {
+          const arrival: Arrival = { msg, send, done, rows: result.ids.length };
+          for (const id of result.ids) waiting.set(id, arrival);
+        } else {
+          done(); // a long backlog: the message is finished here; its outcome follows without it
+        }
         taken.push((msg as { ack?: unknown }).ack);
       });
       pacer?.take(taken);

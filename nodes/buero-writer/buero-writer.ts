@@ -4,8 +4,7 @@ import { BueroWriter } from '../../lib/buero/writer';
 import { BueroCode, StateCode } from '../../lib/error-codes';
 import { SyncError, toError } from '../../lib/errors';
 import type { ExchangeConnection } from '../../lib/exchange/connection/exchange-connection';
-import { EwsTransport } from '../../lib/exchange/ews/transport';
-import { GraphTransport } from '../../lib/exchange/graph/transport';
+import { openTransport } from '../../lib/exchange/open-transport';
 import { waitHintsOf } from '../../lib/exchange/wait-hints';
 import { expandVariables, nodeRedLookup } from '../../lib/env';
 import { EVENT_TOPIC } from '../../lib/log/events';
@@ -116,7 +115,7 @@ export = function (RED: NodeAPI) {
           // isLinked: a create lost in a crash is never recovered onto an entry another item owns.
           bueroWriter: new BueroWriter({ client: conn.client, db, fields: conn.fields, timeZone: settings.timeZone, isLinked: linkedInIdMap(db, conn.mandant) }),
           // Only to stamp the key of a new büro+ entry on the Outlook item it came from.
-          transport: exchange.api === 'graph' ? new GraphTransport(exchange, { contactsFolder: '', taskList: '' }) : new EwsTransport(exchange, { contactsFolder: '' }),
+          transport: openTransport(exchange),
           // Exchange's waits are shared with lane 1's writer and the way back's reader.
           waitHints: waitHintsOf(exchange),
           db,

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { ExchangeConnection } from '../../lib/exchange/connection/exchange-connection';
-import { GraphChangeReader, entryOfItem } from '../../lib/exchange/changes';
+import { entryOfItem } from '../../lib/exchange/changes';
+import { GraphChangeReader } from '../../lib/exchange/changes/graph-delta';
 import type { Appointment } from '../../lib/exchange/model';
 import type { ItemResult } from '../../lib/exchange/transport';
 import { openStateDb } from '../../lib/state/db';

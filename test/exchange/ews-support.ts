@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { ExchangeConnection, type ConnectionSettings } from '../../lib/exchange/connection/exchange-connection';
 import { EwsTransport } from '../../lib/exchange/ews/transport';
 import { ExchangeWriter, type WriteOutcome, type WriterOptions } from '../../lib/exchange/writer';
-import type { WriterMessage } from '../../lib/exchange/model';
+import type { WriterInput } from '../../lib/exchange/model';
 import type { SyncEvent } from '../../lib/log/events';
 import { openStateDb, type StateDb } from '../../lib/state/db';
 import { startEwsSimulator, type EwsSimulator, type StoredItem } from '../../sandbox/ews';
@@ -33,7 +33,8 @@ export interface Harness {
   outcomes: WriteOutcome[];
   events: SyncEvent[];
   transport: EwsTransport;
-  send(message: WriterMessage): number;
+  /** Queues a message (for one mailbox or several); the id of its first queue row. */
+  send(message: WriterInput): number;
   /** Waits until `n` outcomes arrived in total. */
   outcomesReach(n: number, ms?: number): Promise<WriteOutcome[]>;
   close(): Promise<void>;
@@ -51,7 +52,7 @@ export function harness(settings: ConnectionSettings, options: Partial<WriterOpt
   });
   return {
     writer, db, outcomes, events, transport,
-    send: (m) => writer.enqueue(m).id,
+    send: (m) => writer.enqueue(m).ids[0],
     outcomesReach: (n, ms = 20_000) => until(() => outcomes.length >= n, `${n} outcomes (have ${outcomes.length}: ${describe(outcomes)})`, ms).then(() => outcomes),
     close: async () => {
       await writer.close(2000);

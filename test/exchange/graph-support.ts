@@ -7,7 +7,7 @@ import { EwsTransport } from '../../lib/exchange/ews/transport';
 import { GraphTransport } from '../../lib/exchange/graph/transport';
 import type { Transport } from '../../lib/exchange/transport';
 import { ExchangeWriter, type WriteOutcome, type WriterOptions } from '../../lib/exchange/writer';
-import type { WriterMessage } from '../../lib/exchange/model';
+import type { WriterInput } from '../../lib/exchange/model';
 import type { SyncEvent } from '../../lib/log/events';
 import { openStateDb, type StateDb } from '../../lib/state/db';
 import { startAadSimulator, type AadSimulator } from '../../sandbox/aad';
@@ -70,7 +70,8 @@ export interface Rig {
   transport: Transport;
   outcomes: WriteOutcome[];
   events: SyncEvent[];
-  send(message: WriterMessage): number;
+  /** Queues a message (for one mailbox or several); the id of its first queue row. */
+  send(message: WriterInput): number;
   outcomesReach(n: number, ms?: number): Promise<WriteOutcome[]>;
   close(): Promise<void>;
 }
@@ -86,7 +87,7 @@ export function rig(transport: Transport, options: Partial<WriterOptions> & { fi
   });
   return {
     writer, db, transport, outcomes, events,
-    send: (m) => writer.enqueue(m).id,
+    send: (m) => writer.enqueue(m).ids[0],
     outcomesReach: (n, ms = 20_000) => until(() => outcomes.length >= n, `${n} outcomes (have ${outcomes.length}: ${describeOutcomes(outcomes)})`, ms).then(() => outcomes),
     close: async () => {
       await writer.close(2000);

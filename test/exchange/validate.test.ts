@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { WriterCode } from '../../lib/error-codes';
-import { validateWriterMessage } from '../../lib/exchange/validate';
+import { validateWriterInput, validateWriterMessage } from '../../lib/exchange/validate';
 import { appointment, contact, remove, task, upsert } from './support';
 
 type Case = [string, unknown, string];
@@ -54,4 +54,40 @@ describe('writer message validation', function () {
       });
     });
   }
+
+  describe('one message for several mailboxes (targets)', function () {
+    const fanOut = (targets: unknown, extra: object = {}) => {
+      const { mailbox: _m, key: _k, ...rest } = upsert('k', contact());
+      return { ...rest, targets, ...extra };
+    };
+
+    it('becomes one message per mailbox, each with its key, sharing the item', function () {
+      const out = validateWriterInput(fanOut([{ mailbox: 'anna.meier@firma.de', key: 'k:7' }, { mailbox: ' bernd.kurz@firma.de ', key: 'k:9' }]));
+      assert.deepEqual(out.map((m) => [m.action, m.kind, m.mailbox, m.key, m.version]), [
+        ['upsert', 'contact', 'anna.meier@firma.de', 'k:7', '1'],
+        ['upsert', 'contact', 'bernd.kurz@firma.de', 'k:9', '1'],
+      ]);
+      assert.equal(out[0].item, out[1].item);
+      assert.deepEqual(validateWriterInput(upsert('k', task())), [upsert('k', task())], 'a message for one mailbox as before');
+    });
+
+    const cases: Case[] = [
+      ['an empty list', fanOut([]), 'targets'],
+      ['targets with mailbox and key', fanOut([{ mailbox: 'anna.meier@firma.de', key: 'k' }], { mailbox: 'anna.meier@firma.de', key: 'k' }), 'targets'],
+      ['a target that is no address', fanOut([{ mailbox: 'anna.meier@firma.de', key: 'k' }, { mailbox: 'bernd', key: 'k' }]), 'targets[1].mailbox'],
+      ['a target without key', fanOut([{ mailbox: 'anna.meier@firma.de', key: 'k' }, { mailbox: 'bernd.kurz@firma.de' }]), 'targets[1].key'],
+      ['a target with other fields', fanOut([{ mailbox: 'anna.meier@firma.de', key: 'k', user: 7 }]), 'targets[0].user'],
+      ['a bad item, named once', fanOut([{ mailbox: 'anna.meier@firma.de', key: 'k' }], { item: contact({ displayName: '' }) }), 'item.displayName'],
+    ];
+    for (const [what, message, field] of cases) {
+      it(`rejects ${what}, naming ${field}`, function () {
+        assert.throws(() => validateWriterInput(message), (err: Error & { code?: string; field?: string }) => {
+          assert.equal(err.code, WriterCode.messageInvalid);
+          assert.equal(err.field, field);
+          assert.ok(err.message.includes(field), err.message);
+          return true;
+        });
+      });
+    }
+  });
 });

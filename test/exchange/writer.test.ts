@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ExchangeWriter, type WriteOutcome, type WriterOptions } from '../../lib/exchange/writer';
-import { ExchangeCode } from '../../lib/error-codes';
+import { ExchangeCode, WriterCode } from '../../lib/error-codes';
 import { ExchangeError } from '../../lib/exchange/errors';
 import type { SyncEvent } from '../../lib/log/events';
 import { openStateDb } from '../../lib/state/db';
@@ -348,6 +348,37 @@ describe('exchange writer engine (fake transport, injected clock)', function () 
       assert.ok(again.stats().inMemory <= 10);
       for (let round = 0; round < 100 && outcomes.length < 35; round++) await clock.tick(250);
       assert.deepEqual(actions().sort(), Array.from({ length: 35 }, (_, i) => `r${i}:created`).sort());
+    });
+
+    it('a queued change this version cannot read is reported and dropped when its turn comes; the others are written', async function () {
+      const db = openStateDb(files.file);
+      dbs.push(db);
+      const queue = new WriteQueue(db);
+      const good = (key: string) => JSON.stringify(upsert(key, appointment()));
+      for (const [key, message] of [['u1', good('u1')], ['u2', '{"action":"upsert","kind":"appointment"'], ['u3', good('u3')]]) {
+        queue.add({ owner: 'writer-1', mailbox: 'anna.meier@firma.de', key, kind: 'appointment', action: 'upsert', message, enqueuedAt: 0 });
+      }
+      const w = makeWriter({ memoryWindow: 10 });
+      assert.equal(w.start(), 3);
+      for (let round = 0; round < 20 && outcomes.length < 2; round++) await clock.tick(250);
+      assert.deepEqual(actions().sort(), ['u1:created', 'u3:created']);
+      assert.equal(w.stats().lastError?.code, WriterCode.queueUnreadable);
+      assert.equal(queue.count('writer-1'), 0, 'the unreadable change is not retried forever');
+    });
+
+    it('a change for 22 mailboxes read back from SQLite: each mailbox gets the item, held once in memory', async function () {
+      const boxes = Array.from({ length: 22 }, (_, i) => `user${i}@firma.de`);
+      const w = makeWriter({ memoryWindow: 22 });
+      transport.plan('create', { hang: true });
+      w.enqueue(upsert('first', appointment()));
+      await clock.tick(250);
+      // The window is full with the hanging create's neighbours: the fan-out waits in SQLite.
+      const { mailbox: _m, key: _k, ...rest } = upsert('x', contact({ surname: 'Geteilt' }));
+      for (let n = 0; n < 2; n++) w.enqueue({ ...rest, targets: boxes.map((mailbox) => ({ mailbox, key: `c${n}:${mailbox}` })) });
+      for (let round = 0; round < 40 && outcomes.filter((o) => o.message.kind === 'contact').length < 44; round++) await clock.tick(250);
+      const written = boxes.map((b) => transport.items(b).get(`c1:${b}`)!.item as { surname: string });
+      assert.ok(written.every((item) => item.surname === 'Geteilt'), 'every mailbox got the contact');
+      assert.equal(new Set(written).size, 1, 'one item object for the 22 rows of one change');
     });
 
     it('keeps what is queued across a restart and writes it then', async function () {

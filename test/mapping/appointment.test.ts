@@ -107,10 +107,10 @@ describe('mapping/appointment: büro+ Termine become Exchange appointments', fun
     }
   });
 
-  it('"Informationen nicht hinterlegen" puts the body into keep on every upsert', async function () {
+  it('"Informationen nicht hinterlegen" puts the body into keep of the upsert (for every mailbox)', async function () {
     const settings = resolveSettings({ keepInfo: true });
     const { messages } = await mapChange(calendarChange({ fldInfo: 'Text' }, { targets: [anna, bernd] }), settings);
-    assert.deepEqual(messages.map((m) => m.keep), [['body'], ['body']]);
+    assert.deepEqual(messages.map((m) => [m.keep, m.targets.length]), [[['body'], 2]]);
     assert.equal((messages[0].item as Appointment).body?.content, '<div>Text</div>', 'the first create still carries the text');
     const off = await mapChange(calendarChange({ fldInfo: 'Text' }), resolveSettings({ keepInfo: false }));
     assert.equal(off.messages[0].keep, undefined);
@@ -175,7 +175,9 @@ describe('mapping/appointment: büro+ Termine become Exchange appointments', fun
     for (const [name, over, expected] of cases) {
       it(name, async function () {
         const { messages } = await mapChange(calendarChange({}, over), resolveSettings({ keepInfo: true }));
-        assert.deepEqual(messages.map((m) => ({ action: m.action, mailbox: m.mailbox, key: m.key })), expected);
+        assert.deepEqual(messages.flatMap((m) => m.targets.map((t) => ({ action: m.action, mailbox: t.mailbox, key: t.key }))), expected);
+        assert.ok(messages.filter((m) => m.action === 'upsert').length <= 1 && messages.filter((m) => m.action === 'delete').length <= 1,
+          'one message per action, for all its mailboxes');
         for (const m of messages) {
           assert.equal(m.version, '918273');
           assert.equal(m.kind, 'appointment');
@@ -186,10 +188,14 @@ describe('mapping/appointment: büro+ Termine become Exchange appointments', fun
         }
       });
     }
-    it('each message has its own copy of the item', async function () {
+    it('owner and participant: one message, the item once, each mailbox with its own key', async function () {
       const { messages } = await mapChange(calendarChange({}, { targets: [anna, bernd] }), resolveSettings({}));
-      assert.notEqual(messages[0].item, messages[1].item);
-      assert.deepEqual(messages[0].item, messages[1].item);
+      assert.equal(messages.length, 1);
+      assert.deepEqual(messages[0].targets, [
+        { mailbox: 'anna.meier@firma.de', key: 'buero:1:tblCalendar:4711:7' },
+        { mailbox: 'bernd.kurz@firma.de', key: 'buero:1:tblCalendar:4711:9' },
+      ]);
+      assert.equal((messages[0].item as Appointment).subject, 'Kundentermin');
     });
   });
 

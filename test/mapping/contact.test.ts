@@ -47,8 +47,8 @@ describe('mapping/contact: Ansprechpartner and Adressen become Exchange contacts
       businessAddress: { street: 'Hauptstraße 5', postalCode: '80331', city: 'München', countryOrRegion: 'DE' },
     });
     assert.deepEqual(
-      { action: message.action, mailbox: message.mailbox, key: message.key, version: message.version, keep: message.keep },
-      { action: 'upsert', mailbox: 'kontakte@firma.de', key: 'buero:1:tblContactPeople:300:kontakte@firma.de', version: '1200', keep: undefined },
+      { action: message.action, targets: message.targets, version: message.version, keep: message.keep },
+      { action: 'upsert', targets: [{ mailbox: 'kontakte@firma.de', key: 'buero:1:tblContactPeople:300:kontakte@firma.de' }], version: '1200', keep: undefined },
     );
     assert.deepEqual(warnings, []);
   });

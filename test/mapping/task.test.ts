@@ -34,7 +34,7 @@ describe('mapping/task: büro+ Aufgaben become Exchange tasks', function () {
       startDate: '2026-05-04',
       dueDate: '2026-05-08',
     });
-    assert.equal(message.key, 'buero:1:tblCalendar:815:7');
+    assert.deepEqual(message.targets.map((t) => t.key), ['buero:1:tblCalendar:815:7']);
     assert.deepEqual(warnings, []);
   });
 

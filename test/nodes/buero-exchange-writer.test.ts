@@ -8,7 +8,7 @@ import { openStateDb } from '../../lib/state/db';
 import { SCHEMA_VERSION } from '../../lib/state/schema';
 import { WriteQueue } from '../../lib/state/write-queue';
 import type { EwsSimulator } from '../../sandbox/ews';
-import { ANNA, SERVICE, assertCleanTraffic, byKey, only, startSim, until } from '../exchange/ews-support';
+import { ANNA, BERND, SERVICE, assertCleanTraffic, byKey, only, startSim, until } from '../exchange/ews-support';
 import { appointment, upsert } from '../exchange/support';
 import { helper } from '../support/node-red';
 
@@ -17,6 +17,7 @@ const bueroConnectionNode = require('../../nodes/buero-connection/buero-connecti
 const writerNode = require('../../nodes/buero-exchange-writer/buero-exchange-writer');
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 const statusNode = require('@node-red/nodes/core/common/25-status.js');
+const completeNode = require('@node-red/nodes/core/common/24-complete.js');
 
 type Msg = Record<string, unknown>;
 
@@ -101,6 +102,27 @@ describe('buero-exchange-connection and buero-exchange-writer nodes in Node-RED'
     await until(() => statuses.at(-1)?.text === 'buero-exchange-writer.status.idle', 'the idle status', 3000);
     assert.equal(statuses.at(-1)!.fill, 'green');
     assert.deepEqual([events[0].topic, (events[0].payload as Msg).type, (events[0].payload as Msg).ok], ['buero-sync/event', 'connection', true]);
+  });
+
+  it('one message for two mailboxes (as buero-map sends a change): written to both, a result each, finished once', async function () {
+    await helper.load([connectionNode, writerNode, catchNode, statusNode, completeNode], [
+      ...flow(),
+      { id: 'n-complete', z: 'tab', type: 'complete', scope: ['writer'], uncaught: false, wires: [['completed']] },
+      { id: 'completed', z: 'tab', type: 'helper' },
+    ], { conn: { password: '${TEST_EWS_PASSWORD}' } });
+    const completed: Msg[] = [];
+    helper.getNode('out').on('input', (m: Msg) => written.push(m));
+    helper.getNode('completed').on('input', (m: Msg) => completed.push(m));
+    const { mailbox: _m, key: _k, ...change } = upsert('x', appointment({ subject: 'Für beide' }));
+    const targets = [{ mailbox: ANNA, key: 'fan-1:anna' }, { mailbox: BERND, key: 'fan-1:bernd' }];
+    helper.getNode('writer').receive({ _msgid: 'm-fan', payload: { ...change, targets }, ack: { source: 'source-1', seq: 9, parts: 1 } });
+    await until(() => written.length === 2 && completed.length === 1, 'two results, one completion');
+    assert.deepEqual(acks, [{ source: 'source-1', seq: 9, parts: 1 }], 'acknowledged once, when queued');
+    assert.deepEqual(written.map((m) => [m._msgid, (m.payload as Msg).mailbox, (m.payload as Msg).key]).sort(),
+      [['m-fan', ANNA, 'fan-1:anna'], ['m-fan', BERND, 'fan-1:bernd']]);
+    assert.equal(only(sim, ANNA, 'fan-1:anna').fields.Subject, 'Für beide');
+    assert.equal(only(sim, BERND, 'fan-1:bernd').fields.Subject, 'Für beide');
+    assert.equal(completed[0]._msgid, 'm-fan');
   });
 
   it('a message that breaks the contract goes to Catch with its key and field, and is acknowledged', async function () {

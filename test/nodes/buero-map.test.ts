@@ -4,7 +4,7 @@ import path from 'node:path';
 import vm from 'node:vm';
 import { MappingCode } from '../../lib/error-codes';
 import { offAck, onAck, ack, type AckToken } from '../../lib/ack-token';
-import type { Appointment, WriterMessage } from '../../lib/exchange/model';
+import type { Appointment, WriterFanOut } from '../../lib/exchange/model';
 import { OVERRIDE_FIELDS } from '../../lib/mapping';
 import { anna, bernd, calendarChange, personChange } from '../mapping/fixtures';
 import { badRecords } from '../mapping/bad-records';
@@ -55,7 +55,7 @@ describe('buero-map node: maps büro+ changes in a real Node-RED flow', function
     for (const v of ['BUERO_TZ', 'BUERO_KEEP', 'BUERO_FORMAT', 'ROOM_SUFFIX']) delete process.env[v];
   });
 
-  it('sends one writer message per mailbox, each with its share of the acknowledgement', async function () {
+  it('sends one writer message for the mailboxes a change goes to and one for those it leaves, each with its share of the acknowledgement', async function () {
     await helper.load([mapNode, catchNode], flow());
     const writer = collect('n-writer');
     const events = collect('n-events');
@@ -67,13 +67,12 @@ describe('buero-map node: maps büro+ changes in a real Node-RED flow', function
     });
     await until(() => writer.length === 2, 'two writer messages');
     assert.deepEqual(writer.map((m) => m.topic), ['appointment/upsert', 'appointment/delete']);
-    const upsert = writer[0].payload as WriterMessage<'appointment'>;
-    assert.equal(upsert.mailbox, 'anna.meier@firma.de');
-    assert.equal(upsert.key, 'buero:1:tblCalendar:4711:7');
+    const upsert = writer[0].payload as WriterFanOut<'appointment'>;
+    assert.deepEqual(upsert.targets, [{ mailbox: 'anna.meier@firma.de', key: 'buero:1:tblCalendar:4711:7' }]);
     assert.equal(upsert.version, '918273');
     assert.equal((upsert.item as Appointment).start, '2026-03-29T03:30:00+02:00');
     assert.deepEqual(writer[1].payload, {
-      action: 'delete', kind: 'appointment', mailbox: 'bernd.kurz@firma.de', key: 'buero:1:tblCalendar:4711:9', version: '918273',
+      action: 'delete', kind: 'appointment', targets: [{ mailbox: 'bernd.kurz@firma.de', key: 'buero:1:tblCalendar:4711:9' }], version: '918273',
     });
     // Two parts of the one change: the source needs both acknowledgements (the writer sends them).
     assert.deepEqual(writer.map((m) => m.ack), [{ source: SOURCE, seq: 1, parts: 2 }, { source: SOURCE, seq: 1, parts: 2 }]);
@@ -95,7 +94,7 @@ describe('buero-map node: maps büro+ changes in a real Node-RED flow', function
     assert.equal(error.code, MappingCode.fieldInvalid);
     assert.match(error.message, /tblCalendar 4711, fldBeginn: "2026-02-30T10:00:00" is no valid date-time/);
     assert.equal(error.source.type, 'buero-map');
-    assert.equal((writer[0].payload as WriterMessage).key, 'buero:1:tblCalendar:4712:7');
+    assert.deepEqual((writer[0].payload as WriterFanOut).targets.map((t) => t.key), ['buero:1:tblCalendar:4712:7']);
     // The faulty change is reported, so it is acknowledged and does not hold the source back.
     assert.deepEqual(acks, [{ source: SOURCE, seq: 1, parts: 1 }]);
   });
@@ -110,7 +109,7 @@ describe('buero-map node: maps büro+ changes in a real Node-RED flow', function
     map.receive({ payload: calendarChange({ fldKurzInfo: 'Schluss' }, { id: 9999 }) });
     const errors = badRecords.filter((b) => b.expect.outcome === 'error');
     const repairs = badRecords.filter((b) => b.expect.outcome === 'warning');
-    await until(() => writer.some((m) => (m.payload as WriterMessage).key.includes(':9999:')), 'the last good record');
+    await until(() => writer.some((m) => (m.payload as WriterFanOut).targets[0].key.includes(':9999:')), 'the last good record');
     assert.equal(caught.length, errors.length);
     assert.deepEqual(
       caught.map((m) => (m.error as { code: string }).code),
@@ -155,7 +154,7 @@ describe('buero-map node: maps büro+ changes in a real Node-RED flow', function
     const map = helper.getNode('n-map');
     map.receive({ payload: calendarChange({ fldBeginn: '2026-03-08T02:30:00', fldEnde: '2026-03-08T04:00:00', fldInfo: '<p>Hallo</p>' }) });
     await until(() => writer.length === 1, 'the appointment');
-    const message = writer[0].payload as WriterMessage<'appointment'>;
+    const message = writer[0].payload as WriterFanOut<'appointment'>;
     const item = message.item as Appointment;
     assert.equal(item.start, '2026-03-08T03:30:00-04:00');
     assert.equal(item.timeZone, 'America/New_York');
@@ -180,11 +179,11 @@ describe('buero-map node: maps büro+ changes in a real Node-RED flow', function
     map.receive({ payload: personChange({ fldNNa: 'Berg' }) });
     await until(() => writer.length === 6, 'six messages');
     assert.deepEqual(
-      writer.slice(0, 5).map((m) => [(m.payload as WriterMessage).key, ((m.payload as WriterMessage).item as Appointment).location]),
+      writer.slice(0, 5).map((m) => [(m.payload as WriterFanOut).targets[0].key, ((m.payload as WriterFanOut).item as Appointment).location]),
       [1, 2, 3, 4, 5].map((id) => [`buero:1:tblCalendar:${id}:7`, `Raum ${id} EG`]),
     );
-    assert.equal(((writer[0].payload as WriterMessage).item as Appointment).subject, 'Kundentermin #1');
-    const contact = (writer[5].payload as WriterMessage<'contact'>).item!;
+    assert.equal(((writer[0].payload as WriterFanOut).item as Appointment).subject, 'Kundentermin #1');
+    const contact = (writer[5].payload as WriterFanOut<'contact'>).item!;
     assert.equal(contact.businessAddress?.city, 'MÜNCHEN');
     assert.equal(contact.displayName, 'Berg');
   });

@@ -53,11 +53,14 @@ describe('writer state: id map, durable queue and pending creates in SQLite', fu
       [['a', 'a@firma.de', 3, 9999, 'Exchange busy'], ['b', 'a@firma.de', 0, 0, undefined]]);
     assert.deepEqual(again.loadAfter('w1', a.id, 100).map((r) => r.key), ['b'], 'read on after a given change');
     assert.deepEqual(again.loadAfter('w1', 0, 1).map((r) => r.key), ['a'], 'at most as many as asked');
-    // What the memory window reads in: the message text with its retry state, in the same order.
-    assert.deepEqual(again.loadTextsAfter('w1', 0, 100).map((r) => [r.id, r.message, r.attempts, r.notBefore]),
-      [[a.id, '{"m":1}', 3, 9999], [b.id, '{"m":2}', 0, 0]]);
-    assert.deepEqual(again.loadTextsAfter('w1', a.id, 1).map((r) => r.id), [b.id]);
+    // What the memory window reads in: mailbox and key with the retry state, in the same order;
+    // the message text only when its key is planned.
+    assert.deepEqual(again.loadKeysAfter('w1', 0, 100).map((r) => [r.id, r.mailbox, r.key, r.attempts, r.notBefore]),
+      [[a.id, 'a@firma.de', 'a', 3, 9999], [b.id, 'a@firma.de', 'b', 0, 0]]);
+    assert.deepEqual(again.loadKeysAfter('w1', a.id, 1).map((r) => r.id), [b.id]);
+    assert.equal(again.messageText(b.id), '{"m":2}');
     again.remove([a.id, b.id]);
+    assert.equal(again.messageText(b.id), undefined, 'a removed change has no message');
     assert.equal(again.count('w1'), 0);
     assert.equal(again.count('w2'), 1);
     db.close();

@@ -127,7 +127,7 @@ export async function setup(name: TransportName, options: SetupOptions = {}): Pr
       const { messages: out } = await mapChange({ op: 'update', kind, table: 'tblCalendar', id, lsn: String(record.fldModifyLSN), mandant: data.mandant, record, targets, removed: [] }, resolveSettings({ timeZone: ZONE }));
       const before = lane1.outcomes.length;
       for (const m of out) lane1.send(m);
-      const all = await lane1.outcomesReach(before + out.length);
+      const all = await lane1.outcomesReach(before + out.reduce((n, m) => n + m.targets.length, 0));
       const mine = all.slice(before);
       for (const o of mine) assert.ok(o.ok, !o.ok ? o.error.message : '');
       return mine;

@@ -2,8 +2,8 @@ import type { ExchangeConnection } from '../connection/exchange-connection';
 import { ewsIdFromRestId, restIdFromEwsId } from '../item-ids';
 import type { IdMap, IdMapEntry } from '../../state/id-map';
 import type { ExchangeFolder } from '../../state/exchange-cursor';
-import { EwsChangeReader, type EwsChangeReaderOptions } from './ews-sync';
-import { GraphChangeReader, type GraphChangeReaderOptions } from './graph-delta';
+import type { EwsChangeReaderOptions } from './ews-sync';
+import type { GraphChangeReaderOptions } from './graph-delta';
 import type { ChangeKind, ChangeReader } from './reader';
 
 /**
@@ -11,13 +11,19 @@ import type { ChangeKind, ChangeReader } from './reader';
  * chosen by the Exchange connection like the writer's transports.
  */
 export type { ChangeKind, ChangeOp, ChangeReader, ChangeTransport, ChangeWindow, ExchangeChange, OutlookChange, ReadRequest, ReadResult } from './reader';
-export { EwsChangeReader, MAX_SYNC_CHANGES, type EwsChangeReaderOptions } from './ews-sync';
-export { GraphChangeReader, type GraphChangeReaderOptions } from './graph-delta';
+export type { EwsChangeReaderOptions } from './ews-sync';
+export type { GraphChangeReaderOptions } from './graph-delta';
 
 export type ChangeReaderOptions = EwsChangeReaderOptions & Omit<GraphChangeReaderOptions, 'client'>;
 
+/** The reader the connection speaks; like the writer's transport, only that one is loaded (lib/exchange/open-transport.ts: why). */
 export function createChangeReader(connection: ExchangeConnection, options: ChangeReaderOptions): ChangeReader {
-  return connection.api === 'graph' ? new GraphChangeReader(connection, options) : new EwsChangeReader(connection, options);
+  if (connection.api === 'graph') {
+    const { GraphChangeReader } = require('./graph-delta') as typeof import('./graph-delta');
+    return new GraphChangeReader(connection, options);
+  }
+  const { EwsChangeReader } = require('./ews-sync') as typeof import('./ews-sync');
+  return new EwsChangeReader(connection, options);
 }
 
 /** The folder of the cursor table a kind is read from. */

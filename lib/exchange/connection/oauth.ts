@@ -1,4 +1,4 @@
-import { ConfidentialClientApplication, LogLevel, type INetworkModule } from '@azure/msal-node';
+import type { ConfidentialClientApplication, INetworkModule } from '@azure/msal-node';
 import { ExchangeCode } from '../../error-codes';
 import { ExchangeError } from '../errors';
 import { describeNetworkError } from './network-errors';
@@ -48,6 +48,9 @@ export class TokenSource {
     this.now = options.now ?? Date.now;
     const host = (options.authorityHost || DEFAULT_AUTHORITY_HOST).replace(/\/+$/, '');
     const authorityUrl = new URL(host);
+    // Loaded with the first OAuth connection, not with the module: an on-premises deployment
+    // (NTLM, Basic) never needs MSAL's 3 MB of heap (docs/architecture.md, "Memory").
+    const { ConfidentialClientApplication, LogLevel } = require('@azure/msal-node') as typeof import('@azure/msal-node');
     this.app = new ConfidentialClientApplication({
       auth: {
         clientId: options.clientId,

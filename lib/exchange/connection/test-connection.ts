@@ -1,10 +1,8 @@
 import dns from 'node:dns/promises';
 import net from 'node:net';
-import * as ews from 'ews-javascript-api';
 import { ExchangeConnection, type ConnectionSettings } from './exchange-connection';
 import { ExchangeCode } from '../../error-codes';
 import { ExchangeError } from '../errors';
-import { ewsCall } from '../ews/service';
 import { probeGraph } from '../graph/probe';
 
 /**
@@ -79,6 +77,9 @@ export async function testConnection(settings: ConnectionSettings, mailbox: stri
     }
   }
 
+  // EWS is loaded for an EWS connection only (lib/exchange/open-transport.ts: why).
+  const ews = require('ews-javascript-api') as typeof import('ews-javascript-api');
+  const { ewsCall } = require('../ews/service') as typeof import('../ews/service');
   try {
     if (connection.auth.kind === 'oauth') await connection.auth.tokens.get();
     // Reading the mailbox's calendar folder needs the credentials, the impersonation right and the mailbox.

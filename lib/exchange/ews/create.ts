@@ -37,7 +37,8 @@ export async function createItems(connection: ExchangeConnection, folders: Folde
   });
   if (sent.length > 0) {
     const folder = await folders.folderRef(connection, mailbox, kind);
-    const answers = await soapRequest(connection, mailbox, kind, createItemXml(kind, folder, items));
+    // The item texts are handed over, not kept in this frame while the request runs (soap-post.ts: why).
+    const answers = await soapRequest(connection, mailbox, kind, createItemXml(kind, folder, items.splice(0)));
     await settleWritten(connection, mailbox, requests, results, sent, answers);
   }
   return results as ItemResult[];

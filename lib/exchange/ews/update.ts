@@ -32,7 +32,8 @@ export async function updateItems(connection: ExchangeConnection, mailbox: strin
     }
   });
   if (sent.length > 0) {
-    const answers = await soapRequest(connection, mailbox, kind, updateItemXml(kind, changes));
+    // The item texts are handed over, not kept in this frame while the request runs (soap-post.ts: why).
+    const answers = await soapRequest(connection, mailbox, kind, updateItemXml(kind, changes.splice(0)));
     await settleWritten(connection, mailbox, requests, results, sent, answers);
   }
   return results as ItemResult[];

@@ -66,7 +66,7 @@ export function nextStep(k: KeyFacts): Step | SettleNow {
     return { stage: 'delete', change, kind, entry: knownHere, count };
   }
 
-  const hashes = fieldHashes(msg.item as object);
+  const hashes = hashesOf(msg.item as object);
   if (!knownHere) return { stage: 'create', change, kind, hashes, count };
 
   if (isOlder(msg.version, knownHere.version)) return { settle: 'skipped', itemId: knownHere.itemId, count };
@@ -78,6 +78,17 @@ export function nextStep(k: KeyFacts): Step | SettleNow {
   }
   const stage = k.needsRefresh ? 'refresh' : 'update';
   return { stage, change, kind, hashes, entry: knownHere, fields, count };
+}
+
+/**
+ * An item's field hashes, computed once per item object: the messages of one change for several
+ * mailboxes share their item (the writer only reads items), so 22 keys hash it once.
+ */
+const hashed = new WeakMap<object, FieldHashes>();
+function hashesOf(item: object): FieldHashes {
+  let hashes = hashed.get(item);
+  if (!hashes) hashed.set(item, (hashes = fieldHashes(item)));
+  return hashes;
 }
 
 /** The change that wins: the newest version (the later of equals). */

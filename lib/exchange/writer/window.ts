@@ -67,6 +67,7 @@ export class Window {
   private readUpTo = 0;
   /** Queued changes held in memory (what the memory window limits). */
   private held = 0;
+  private readonly items = new RecentItems();
 
   constructor(private readonly o: WindowOptions) {
     // What the last run left waits in SQLite until read in (start(), or the first pump).
@@ -95,7 +96,7 @@ export class Window {
   /** A change just queued: held in memory only when nothing older waits in SQLite (order) and there is room. */
   admit(change: Change, now: number): void {
     if (this.spilled === 0 && this.held < this.o.size) {
-      this.track(change, now);
+      this.track(change, change.message.mailbox, change.message.key, now);
       this.readUpTo = change.id;
     } else {
       this.spilled++;
@@ -107,6 +108,8 @@ export class Window {
    * memory window (in chunks of a tenth of it, not one by one). Changes waiting out a
    * mailbox's or a key's back-off do not count: a mailbox that fails for hours must not hold
    * back the others. During an outage of Exchange as a whole nothing more is read.
+   * Only mailbox and key come in now; the message follows when its key is planned
+   * (`readMessages`).
    */
   readIn(now: number): void {
     if (this.spilled === 0 || this.o.health.endpointNotBefore > now) return;
@@ -114,22 +117,34 @@ export class Window {
     let room = this.o.size - this.held;
     if (room < chunk) room += this.waitingOutBackOff(now);
     if (room < chunk) return;
-    const rows = this.o.queue.loadTextsAfter(this.o.owner, this.readUpTo, room);
+    const rows = this.o.queue.loadKeysAfter(this.o.owner, this.readUpTo, room);
     this.spilled = rows.length < room ? 0 : Math.max(0, this.spilled - rows.length);
     for (const row of rows) {
       this.readUpTo = row.id;
-      let message: WriterMessage;
-      try {
-        message = validateWriterMessage(JSON.parse(row.message));
-      } catch (err) {
-        // A row this version cannot read any more: report it rather than retry it forever.
-        this.o.queue.remove([row.id]);
-        this.o.health.noteError({ code: WriterCode.queueUnreadable, message: toError(err).message });
-        continue;
-      }
       // A change waiting for a retry (from the last run) goes out right away.
-      this.track({ id: row.id, message }, now, row.attempts, Math.min(row.notBefore, now));
+      this.track(new StoredChange(row.id, this.o.queue, this.items), row.mailbox, row.key, now, row.attempts, Math.min(row.notBefore, now));
     }
+  }
+
+  /**
+   * Reads the messages of a key's changes that came from SQLite, before the key is planned. A
+   * row this version cannot read any more is reported and removed rather than retried forever.
+   * False when none of the key's changes is left.
+   */
+  readMessages(ks: KeyState): boolean {
+    for (let i = 0; i < ks.changes.length; i++) {
+      const change = ks.changes[i];
+      if (!(change instanceof StoredChange) || change.isRead) continue;
+      try {
+        change.read();
+      } catch (err) {
+        this.o.queue.remove([change.id]);
+        this.o.health.noteError({ code: WriterCode.queueUnreadable, message: toError(err).message });
+        ks.changes.splice(i--, 1);
+        this.held--;
+      }
+    }
+    return ks.changes.length > 0;
   }
 
   /** Takes the first `count` changes of a key out of memory (settled, or failed for good). */
@@ -149,16 +164,16 @@ export class Window {
     if (ks.changes.length === 0 && this.keys.get(ks.id) === ks) this.keys.delete(ks.id);
   }
 
-  private track(change: Change, now: number, attempts = 0, notBefore = 0): void {
+  private track(change: Change, mailboxAsGiven: string, key: string, now: number, attempts = 0, notBefore = 0): void {
     this.held++;
-    const mailbox = normalise(change.message.mailbox);
-    const id = `${mailbox}\n${change.message.key}`;
+    const mailbox = normalise(mailboxAsGiven);
+    const id = `${mailbox}\n${key}`;
     let ks = this.keys.get(id);
     if (!ks) {
       ks = {
         id,
         mailbox,
-        key: change.message.key,
+        key,
         changes: [],
         inFlight: false,
         failures: attempts,
@@ -189,5 +204,61 @@ export class Window {
       if (ks.notBefore > now || waits) n += ks.changes.length;
     }
     return n;
+  }
+}
+
+/**
+ * A queued change read back from SQLite: its id until its key is planned, then its message.
+ * Parsed items waiting their turn in the window (2,000 for half a second in a backlog) were the
+ * largest part of what the writer promoted to V8's old space (docs/architecture.md, "Memory").
+ */
+class StoredChange implements Change {
+  private parsed?: WriterMessage;
+
+  constructor(readonly id: number, private readonly queue: WriteQueue, private readonly items: RecentItems) {}
+
+  get isRead(): boolean {
+    return this.parsed !== undefined;
+  }
+
+  /** Reads and checks the message; throws when the row is gone or unreadable. */
+  read(): WriterMessage {
+    if (this.parsed) return this.parsed;
+    const text = this.queue.messageText(this.id);
+    if (text === undefined) throw new Error(`queued change ${this.id} is no longer in the state file`);
+    const message = validateWriterMessage(JSON.parse(text));
+    this.items.share(text, message);
+    return (this.parsed = message);
+  }
+
+  get message(): WriterMessage {
+    return this.read();
+  }
+}
+
+/**
+ * Items read lately, by their JSON text: the rows of one change for several mailboxes (22 for a
+ * contact) come in one after the other and then share one item instead of holding 22 equal
+ * ones. Equal text, equal item; the writer only reads items.
+ */
+class RecentItems {
+  private readonly byText = new Map<string, WriterMessage['item']>();
+
+  constructor(private readonly max = 64) {}
+
+  share(text: string, message: WriterMessage): void {
+    if (!message.item) return;
+    // `"item":` outside a JSON string can only be a property name; the item is the only
+    // top-level object, so from there on the text is the item (and what follows it).
+    const at = text.indexOf('"item":');
+    if (at < 0) return;
+    const itemText = text.slice(at);
+    const seen = this.byText.get(itemText);
+    if (seen) {
+      message.item = seen;
+      return;
+    }
+    if (this.byText.size >= this.max) this.byText.delete(this.byText.keys().next().value as string);
+    this.byText.set(itemText, message.item);
   }
 }

@@ -24,7 +24,7 @@ import { WriteQueue } from '../../state/write-queue';
 import { systemClock, DEFAULT_BACKOFF, type Clock } from '../../net/retry';
 import type { ItemByKind, WriterMessage } from '../model';
 import type { ItemRef, Transport } from '../transport';
-import { validateWriterMessage } from '../validate';
+import { validateWriterInput } from '../validate';
 import { WaitHints } from '../wait-hints';
 import type { WriterOptions, WriterStats } from './api';
 import { Health } from './health';
@@ -32,8 +32,9 @@ import { Settler } from './settle';
 import { Window, type Planned } from './window';
 
 /** A change taken into the queue: its queue id (the `changeId` of its outcome). */
+/** A message taken into the queue: its rows, one per mailbox it goes to. */
 export interface Queued {
-  id: number;
+  ids: number[];
 }
 
 export class ExchangeWriter {
@@ -121,19 +122,19 @@ export class ExchangeWriter {
       return payloads.map(() => err);
     }
     const now = this.clock.now();
-    const checked = payloads.map((p): WriterMessage | SyncError => {
+    const checked = payloads.map((p): WriterMessage[] | SyncError => {
       try {
-        return validateWriterMessage(p);
+        return validateWriterInput(p);
       } catch (err) {
         if (err instanceof SyncError) return err;
         throw err;
       }
     });
     const results = this.db.transaction(() =>
-      checked.map((message) =>
-        message instanceof SyncError
-          ? message
-          : { message, id: this.queue.add({
+      checked.map((messages) =>
+        messages instanceof SyncError
+          ? messages
+          : messages.map((message) => ({ message, id: this.queue.add({
               owner: this.options.owner,
               mailbox: message.mailbox,
               key: message.key,
@@ -142,23 +143,25 @@ export class ExchangeWriter {
               version: message.version,
               message: JSON.stringify(message),
               enqueuedAt: now,
-            }).id },
+            }).id })),
       ),
     )();
     let accepted = 0;
     let more = false;
     for (const r of results) {
       if (r instanceof SyncError) continue;
-      this.window.admit({ id: r.id, message: r.message }, now);
-      accepted++;
-      more ||= !!r.message.more;
+      for (const change of r) {
+        this.window.admit(change, now);
+        accepted++;
+        more ||= !!change.message.more;
+      }
     }
     // The change source says whether more follows at once (catching up): until then, or the
     // burst hold, batches not yet full wait for it; once it says no more, they go.
     if (accepted > 0) this.burstUntil = more ? now + this.burstHoldMs : 0;
     this.requestPump();
     this.changed();
-    return results.map((r) => (r instanceof SyncError ? r : { id: r.id }));
+    return results.map((r) => (r instanceof SyncError ? r : { ids: r.map((c) => c.id) }));
   }
 
   /**
@@ -270,6 +273,10 @@ export class ExchangeWriter {
         continue;
       }
       if (mailbox.room === 0) continue;
+      if (!ks.planned && !this.window.readMessages(ks)) {
+        keys.delete(ks.id);
+        continue;
+      }
       const planned = (ks.planned ??= this.settler.plan(ks));
       if (!planned) continue;
       mailbox.room--;
