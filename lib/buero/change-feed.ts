@@ -33,7 +33,7 @@ export interface ChangeFeedOptions extends FeedSettings {
   /** Ids per page of the key-only reads (default 5000). */
   idPageSize?: number;
   /**
-   * Stop reading new changes while this many messages are not yet acknowledged; a change
+   * Stop reading new changes while this many writes are not yet acknowledged; a change
    * counts once per mailbox it goes to (default 5000). The writer acknowledges only while its
    * queue is short, so this is how a backlog is paced (docs/architecture.md, step 6).
    */
@@ -90,7 +90,7 @@ export class ChangeFeed {
   /** Tables whose last pass left more to read: their next pass reads catch-up pages. */
   private readonly behind = new Set<Table>();
   private readonly maxPending: number;
-  /** The last poll read nothing new because too many messages waited for acknowledgement. */
+  /** The last poll read nothing new because too many writes waited for acknowledgement. */
   private waitedForAcks = false;
 
   constructor(opts: ChangeFeedOptions) {

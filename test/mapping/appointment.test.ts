@@ -32,7 +32,7 @@ describe('mapping/appointment: büro+ Termine become Exchange appointments', fun
     });
     assert.deepEqual(
       { ...message, item: undefined },
-      { action: 'upsert', kind: 'appointment', mailbox: 'anna.meier@firma.de', key: 'buero:1:tblCalendar:4711:7', version: '918273', item: undefined },
+      { action: 'upsert', kind: 'appointment', targets: [{ mailbox: 'anna.meier@firma.de', key: 'buero:1:tblCalendar:4711:7' }], version: '918273', item: undefined },
     );
     assert.deepEqual(warnings, []);
   });

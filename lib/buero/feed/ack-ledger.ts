@@ -28,7 +28,7 @@ export interface LedgerEntry<E> {
 }
 
 interface Held<E> extends LedgerEntry<E> {
-  /** Messages the change becomes (one per mailbox): what `pendingMessages` counts. */
+  /** Writes the change becomes (one per mailbox): what `pendingMessages` counts. */
   weight: number;
   num: bigint;
   den: bigint;

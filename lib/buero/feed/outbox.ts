@@ -47,7 +47,7 @@ export class Outbox {
     return this.ledger.pending;
   }
 
-  /** The same, counted as messages: a change counts once per mailbox it goes to. */
+  /** The same, counted in writes: a change counts once per mailbox it goes to. */
   get pendingMessages(): number {
     return this.ledger.pendingMessages;
   }
