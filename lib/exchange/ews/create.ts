@@ -8,10 +8,9 @@ import { deleteOccurrences } from './delete';
 import { readRefs } from './find';
 import type { Folders } from './folders';
 import { ewsCall } from './service';
-import { itemProps } from './soap-items';
 import { messageError, soapRequest } from './soap-post';
 import type { ResponseMessage } from './soap-reader';
-import { createItemXml, newItemXml } from './soap-requests';
+import { createItemXml, newItemXmlFor } from './soap-requests';
 
 /**
  * Creates items in one CreateItem request (SOAP text, soap-requests.ts): appointments in the
@@ -27,7 +26,7 @@ export async function createItems(connection: ExchangeConnection, folders: Folde
     try {
       const recurrence = kind === 'appointment' ? (r.item as Appointment).recurrence : undefined;
       const deleted = recurrence ? deletedOccurrences(recurrence, r.key) : [];
-      items.push(newItemXml(kind, itemProps(kind, r.key, r.item)));
+      items.push(newItemXmlFor(kind, r.key, r.item));
       sent.push({ index, deleted });
     } catch (err) {
       // This item cannot be expressed in EWS; the others still go.

@@ -55,6 +55,12 @@ function extended(uri: string, value: string | undefined): Prop {
 
 const keyProp = (key: string) => extended(KEY_URI, key);
 
+/** The writer key's property as the item element holds it. */
+export const keyPropXml = (key: string): string => keyProp(key).value!;
+
+/** Whether a property is the writer key's. */
+export const isKeyProp = (p: Prop): boolean => p.uri === KEY_URI;
+
 /** An exact instant, in UTC. */
 const instant = (iso: string) => new Date(Date.parse(iso)).toISOString();
 

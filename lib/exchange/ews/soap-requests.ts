@@ -1,6 +1,6 @@
 import type { ItemKind } from '../model';
 import { xmlText } from './escape';
-import { ITEM_ELEMENT, SCHEMA_ORDER, type Prop } from './soap-items';
+import { ITEM_ELEMENT, SCHEMA_ORDER, isKeyProp, itemProps, keyPropXml, type Prop } from './soap-items';
 
 /**
  * The writer's EWS requests as SOAP text (messages.xsd): CreateItem, UpdateItem, DeleteItem
@@ -34,9 +34,41 @@ const DICTIONARIES = new Set(['EmailAddresses', 'PhoneNumbers', 'PhysicalAddress
 
 /** One new item: its properties in the schema's order, a dictionary's entries in one element. */
 export function newItemXml(kind: ItemKind, props: Prop[]): string {
+  const [head, tail] = newItemParts(kind, props);
+  return head + tail;
+}
+
+/**
+ * A new item for a key: the XML of its other properties is made once per item object, with the
+ * key's property put in its place for each mailbox. The rows of one change for many mailboxes
+ * share their item (writer/window.ts); building a contact's thirty elements for each of 22
+ * mailboxes was most of what a contact sync over EWS allocated (docs/architecture.md, "Memory").
+ */
+export function newItemXmlFor(kind: ItemKind, key: string, item: object): string {
+  let parts = madeItems.get(item);
+  if (!parts) {
+    parts = newItemParts(kind, itemProps(kind, key, item).filter((p) => !isKeyProp(p)));
+    madeItems.set(item, parts);
+  }
+  return parts[0] + keyPropXml(key) + parts[1];
+}
+
+const madeItems = new WeakMap<object, [string, string]>();
+
+/** The item element split where the key's extended property goes (the first ExtendedProperty). */
+function newItemParts(kind: ItemKind, props: Prop[]): [string, string] {
   const order = SCHEMA_ORDER[kind];
   const rank = (p: Prop) => order.indexOf(p.name);
+  const keyRank = order.indexOf('ExtendedProperty');
   const sorted = props.filter((p) => p.value !== undefined).sort((a, b) => rank(a) - rank(b));
+  const split = sorted.findIndex((p) => rank(p) >= keyRank);
+  const at = split < 0 ? sorted.length : split;
+  const element = ITEM_ELEMENT[kind];
+  return [`<t:${element}>${elements(sorted.slice(0, at))}`, `${elements(sorted.slice(at))}</t:${element}>`];
+}
+
+/** Sorted properties as XML, a dictionary's entries in one element. */
+function elements(sorted: Prop[]): string {
   let xml = '';
   for (let i = 0; i < sorted.length;) {
     const p = sorted[i];
@@ -58,8 +90,7 @@ export function newItemXml(kind: ItemKind, props: Prop[]): string {
     xml += `<t:${p.name}>${entries}</t:${p.name}>`;
     i = j;
   }
-  const element = ITEM_ELEMENT[kind];
-  return `<t:${element}>${xml}</t:${element}>`;
+  return xml;
 }
 
 export function createItemXml(kind: ItemKind, folder: FolderRef, items: string[]): string {

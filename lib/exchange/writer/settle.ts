@@ -33,6 +33,17 @@ export interface SettlerOptions {
   onOutcome?: (outcome: WriteOutcome) => void;
 }
 
+/**
+ * A create's content hash, once per field-hashes object: the keys of one change for many
+ * mailboxes share their item and its field hashes (plan.ts), so 22 creates hash it once.
+ */
+const contentHashes = new WeakMap<FieldHashes, string>();
+function sharedContentHash(kind: ItemKind, hashes: FieldHashes): string {
+  let hash = contentHashes.get(hashes);
+  if (hash === undefined) contentHashes.set(hashes, (hash = contentHash(kind, hashes)));
+  return hash;
+}
+
 export class Settler {
   constructor(private readonly o: SettlerOptions) {}
 
@@ -75,7 +86,7 @@ export class Settler {
     const since = this.o.clock.now();
     this.together(() => {
       for (const p of batch) {
-        p.contentHash = contentHash(kind, p.hashes!);
+        p.contentHash = sharedContentHash(kind, p.hashes!);
         this.o.queue.markPending({ mailbox: p.ks.mailbox, key: p.ks.key, kind, contentHash: p.contentHash, fields: p.hashes!, since });
       }
     });
