@@ -7,7 +7,7 @@ import type { GraphClient } from './client';
 import { responseError } from './errors';
 import { refOf } from './find';
 import type { GraphFolders } from './folders';
-import { toGraphItem } from './items';
+import { newGraphItem } from './items';
 import { removeOccurrences } from './occurrences';
 
 /**
@@ -22,7 +22,7 @@ export async function createItems(client: GraphClient, folders: GraphFolders, ma
     try {
       const recurrence = kind === 'appointment' ? (r.item as Appointment).recurrence : undefined;
       const deleted = recurrence ? deletedOccurrences(recurrence, r.key) : [];
-      sent.push({ index, body: toGraphItem(kind, r.key, r.item), deleted });
+      sent.push({ index, body: newGraphItem(kind, r.key, r.item), deleted });
     } catch (err) {
       if (err instanceof ExchangeError) results[index] = { ok: false, error: err };
       else throw err;

@@ -77,6 +77,27 @@ export function toGraphItem(kind: ItemKind, key: string, item: object, fields?: 
   }
 }
 
+/**
+ * A new item for a key: the body is made once per item object and shared, with only the
+ * property that carries the key made for each mailbox. The rows of one change for many
+ * mailboxes share their item (writer/window.ts), so a contact for 22 mailboxes is built once
+ * (docs/architecture.md, "Memory"). The writer never changes a body it sent.
+ */
+export function newGraphItem(kind: ItemKind, key: string, item: object): Json {
+  const made = madeItems.get(item);
+  if (!made) {
+    const json = toGraphItem(kind, key, item);
+    madeItems.set(item, { json, key });
+    return json;
+  }
+  if (made.key === key) return made.json;
+  if (kind === 'task') return { ...made.json, linkedResources: [linkedResourceOf(key)] };
+  const ext = made.json.singleValueExtendedProperties as { id: string; value: string }[];
+  return { ...made.json, singleValueExtendedProperties: ext.map((p) => (p.id === KEY_PROPERTY_ID ? { id: KEY_PROPERTY_ID, value: key } : p)) };
+}
+
+const madeItems = new WeakMap<object, { json: Json; key: string }>();
+
 const SHOW_AS: Record<NonNullable<Appointment['freeBusy']>, string> = { free: 'free', tentative: 'tentative', busy: 'busy', oof: 'oof', workingElsewhere: 'workingElsewhere' };
 
 function event(key: string, a: Appointment, want: Want, isNew: boolean): Json {
