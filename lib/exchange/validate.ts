@@ -125,9 +125,10 @@ class Check {
 
 /**
  * Validates a message and returns it typed. Accepts `version` as a number too (the LSN is a
- * büro+ BigInt) and normalises it to a decimal string.
+ * büro+ BigInt) and normalises it to a decimal string. `checkedItem`: an upsert's item, checked
+ * before (the writer reading back a row whose item it read already); the payload then has none.
  */
-export function validateWriterMessage(payload: unknown): WriterMessage {
+export function validateWriterMessage(payload: unknown, checkedItem?: WriterMessage['item']): WriterMessage {
   const head = payload && typeof payload === 'object' ? (payload as Record<string, unknown>) : undefined;
   const key = head && typeof head.key === 'string' && head.key.trim() ? head.key : undefined;
   const c = new Check(key ?? '(message without key)');
@@ -154,7 +155,9 @@ export function validateWriterMessage(payload: unknown): WriterMessage {
   if (version !== undefined) out.version = version;
   if (keep) out.keep = keep;
   if (msg.more !== undefined && c.boolean(msg.more, 'more')) out.more = true;
-  if (action === 'upsert') {
+  if (action === 'upsert' && checkedItem) {
+    out.item = checkedItem;
+  } else if (action === 'upsert') {
     const item = c.object(msg.item, 'item');
     if (kind === 'appointment') checkAppointment(c, item);
     else if (kind === 'task') checkTask(c, item);

@@ -68,6 +68,7 @@ export class Window {
   /** Queued changes held in memory (what the memory window limits). */
   private held = 0;
   private readonly items = new RecentItems();
+  private readonly mailboxes = new Map<string, string>();
 
   constructor(private readonly o: WindowOptions) {
     // What the last run left waits in SQLite until read in (start(), or the first pump).
@@ -166,7 +167,7 @@ export class Window {
 
   private track(change: Change, mailboxAsGiven: string, key: string, now: number, attempts = 0, notBefore = 0): void {
     this.held++;
-    const mailbox = normalise(mailboxAsGiven);
+    const mailbox = this.mailboxOf(mailboxAsGiven);
     const id = `${mailbox}\n${key}`;
     let ks = this.keys.get(id);
     if (!ks) {
@@ -174,7 +175,8 @@ export class Window {
         id,
         mailbox,
         key,
-        changes: [],
+        // Sized for the one change most keys have (an empty array grows to 17 slots at once).
+        changes: [change],
         inFlight: false,
         failures: attempts,
         notBefore,
@@ -183,13 +185,25 @@ export class Window {
         conflicts: 0,
         needsRefresh: false,
         recreating: false,
+        planned: undefined,
       };
       this.keys.set(id, ks);
-    } else if (ks.changes.length === 0) {
-      ks.readyAt = Math.max(now, ks.notBefore);
+    } else {
+      if (ks.changes.length === 0) ks.readyAt = Math.max(now, ks.notBefore);
+      ks.changes.push(change);
     }
-    ks.changes.push(change);
     ks.planned = undefined;
+  }
+
+  /** A mailbox's address, one string per mailbox for all its keys (not one per row read). */
+  private mailboxOf(given: string): string {
+    let mailbox = this.mailboxes.get(given);
+    if (mailbox === undefined) {
+      mailbox = normalise(given);
+      if (this.mailboxes.size >= 10_000) this.mailboxes.clear();
+      this.mailboxes.set(given, mailbox);
+    }
+    return mailbox;
   }
 
   /** Changes in memory whose key or mailbox waits out a back-off. */
@@ -226,9 +240,7 @@ class StoredChange implements Change {
     if (this.parsed) return this.parsed;
     const text = this.queue.messageText(this.id);
     if (text === undefined) throw new Error(`queued change ${this.id} is no longer in the state file`);
-    const message = validateWriterMessage(JSON.parse(text));
-    this.items.share(text, message);
-    return (this.parsed = message);
+    return (this.parsed = this.items.read(text));
   }
 
   get message(): WriterMessage {
@@ -238,27 +250,28 @@ class StoredChange implements Change {
 
 /**
  * Items read lately, by their JSON text: the rows of one change for several mailboxes (22 for a
- * contact) come in one after the other and then share one item instead of holding 22 equal
- * ones. Equal text, equal item; the writer only reads items.
+ * contact) come in one after the other; the first is read whole, the others only up to their
+ * item, which they share (checked once, held once). Equal text, equal item; the writer only
+ * reads items.
  */
 class RecentItems {
-  private readonly byText = new Map<string, WriterMessage['item']>();
+  private readonly byText = new Map<string, NonNullable<WriterMessage['item']>>();
 
   constructor(private readonly max = 64) {}
 
-  share(text: string, message: WriterMessage): void {
-    if (!message.item) return;
-    // `"item":` outside a JSON string can only be a property name; the item is the only
-    // top-level object, so from there on the text is the item (and what follows it).
-    const at = text.indexOf('"item":');
-    if (at < 0) return;
-    const itemText = text.slice(at);
-    const seen = this.byText.get(itemText);
-    if (seen) {
-      message.item = seen;
-      return;
+  read(text: string): WriterMessage {
+    // The writer stores a message with its item last (validate.ts builds it so): from
+    // `,"item":` on, the text is the item. Outside a JSON string those characters can only be
+    // that property; inside one, the quote would be escaped.
+    const at = text.indexOf(',"item":');
+    const itemText = at > 0 && text.endsWith('}}') ? text.slice(at) : undefined;
+    const seen = itemText === undefined ? undefined : this.byText.get(itemText);
+    if (seen) return validateWriterMessage(JSON.parse(`${text.slice(0, at)}}`), seen);
+    const message = validateWriterMessage(JSON.parse(text));
+    if (itemText !== undefined && message.item) {
+      if (this.byText.size >= this.max) this.byText.delete(this.byText.keys().next().value as string);
+      this.byText.set(itemText, message.item);
     }
-    if (this.byText.size >= this.max) this.byText.delete(this.byText.keys().next().value as string);
-    this.byText.set(itemText, message.item);
+    return message;
   }
 }
