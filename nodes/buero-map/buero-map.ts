@@ -45,7 +45,7 @@ type Expression = ReturnType<NodeAPI['util']['prepareJSONataExpression']>;
  * the writer receives them in the order the source sent them.
  */
 
-/** Mailbox writes (a message's targets) sent before the mapper lets the event loop run (memory of a large backlog). */
+/** Writer messages sent before the mapper lets the event loop run (memory of a large backlog). */
 const YIELD_EVERY = 1000;
 export = function (RED: NodeAPI) {
   function BueroMapNode(this: Node, config: BueroMapConfig) {
@@ -137,7 +137,7 @@ export = function (RED: NodeAPI) {
         // send() call, and these are already separate objects (a copy per mailbox would be
         // garbage: bench/README.md, memory).
         for (const m of writerMessages) send([[m], []]);
-        for (const m of messages) sinceYield += m.targets.length;
+        sinceYield += writerMessages.length;
         if (events.length > 0) send([[], events]);
         status.update();
         done();
@@ -152,10 +152,11 @@ export = function (RED: NodeAPI) {
       }
     }
 
-    // Mapping needs no I/O, so a page of changes would be mapped in one go and all its writes
-    // (a contact page × every mailbox: 100,000 and more) would go into one SQLite transaction
-    // of the writer at once. After YIELD_EVERY mailbox writes the queue lets the event loop
-    // run, so the writer takes what came so far (bench/README.md, memory).
+    // Mapping needs no I/O, so a page of changes would be mapped in one go and all its writer
+    // messages would be in memory and go into one SQLite transaction of the writer at once.
+    // After YIELD_EVERY messages the queue lets the event loop run, so the writer takes what
+    // came so far (bench/README.md, memory). A message is one change for all its mailboxes; the
+    // change source keeps at most 5,000 mailbox writes unacknowledged (maxPending).
     let sinceYield = 0;
     const breathe = async () => {
       if (sinceYield < YIELD_EVERY) return;

@@ -381,6 +381,18 @@ describe('exchange writer engine (fake transport, injected clock)', function () 
       assert.equal(new Set(written).size, 1, 'one item object for the 22 rows of one change');
     });
 
+    it('an item changed by the flow after it was sent: what was sent is written, the next message with the same object is its own', async function () {
+      const w = makeWriter();
+      const item = appointment({ subject: 'Erst' });
+      w.enqueue(upsert('m1', item));
+      item.subject = 'Danach';
+      w.enqueue(upsert('m2', item));
+      await clock.tick(250);
+      const stored = transport.items('anna.meier@firma.de');
+      assert.equal((stored.get('m1')!.item as { subject: string }).subject, 'Erst');
+      assert.equal((stored.get('m2')!.item as { subject: string }).subject, 'Danach');
+    });
+
     it('keeps what is queued across a restart and writes it then', async function () {
       const w = makeWriter();
       transport.plan('create', { hang: true });

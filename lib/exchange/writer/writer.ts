@@ -37,6 +37,18 @@ export interface Queued {
   ids: number[];
 }
 
+/**
+ * The messages of one input with an item of the writer's own, shared by them: a flow may change
+ * an object after sending it, and the writer keeps what it derives from an item (its field
+ * hashes, the request text) by the item object (plan.ts, ews/soap-requests.ts, graph/items.ts).
+ */
+function owned(messages: WriterMessage[]): WriterMessage[] {
+  const item = messages[0].item;
+  if (!item) return messages;
+  const copy = structuredClone(item);
+  return messages.map((m) => ({ ...m, item: copy }));
+}
+
 export class ExchangeWriter {
   private readonly transport: Transport;
   private readonly db: StateDb;
@@ -124,7 +136,7 @@ export class ExchangeWriter {
     const now = this.clock.now();
     const checked = payloads.map((p): WriterMessage[] | SyncError => {
       try {
-        return validateWriterInput(p);
+        return owned(validateWriterInput(p));
       } catch (err) {
         if (err instanceof SyncError) return err;
         throw err;
