@@ -31,8 +31,7 @@ import { Health } from './health';
 import { Settler } from './settle';
 import { Window, type Planned } from './window';
 
-/** A change taken into the queue: its queue id (the `changeId` of its outcome). */
-/** A message taken into the queue: its rows, one per mailbox it goes to. */
+/** A message taken into the queue: its rows' ids, one per mailbox it goes to (the `changeId` of each outcome). */
 export interface Queued {
   ids: number[];
 }
