@@ -32,16 +32,11 @@ export type FolderRef = { distinguished: string } | { id: string };
 
 const DICTIONARIES = new Set(['EmailAddresses', 'PhoneNumbers', 'PhysicalAddresses']);
 
-/** One new item: its properties in the schema's order, a dictionary's entries in one element. */
-export function newItemXml(kind: ItemKind, props: Prop[]): string {
-  const [head, tail] = newItemParts(kind, props);
-  return head + tail;
-}
-
 /**
- * A new item for a key: the XML of its other properties is made once per item object, with the
- * key's property put in its place for each mailbox. The rows of one change for many mailboxes
- * share their item (writer/window.ts); building a contact's thirty elements for each of 22
+ * A new item for a key, its properties in the schema's order and a dictionary's entries in one
+ * element. The XML of its other properties is made once per item object, with the key's
+ * property put in its place for each mailbox: the rows of one change for many mailboxes share
+ * their item (writer/window.ts), and building a contact's thirty elements for each of 22
  * mailboxes was most of what a contact sync over EWS allocated (docs/architecture.md, "Memory").
  */
 export function newItemXmlFor(kind: ItemKind, key: string, item: object): string {
