@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { StateDb } from './db';
 
 /**
@@ -44,6 +45,7 @@ export interface KnownTarget {
 export class CursorStore {
   readonly db: StateDb;
   readonly feed: string;
+  private readonly statements = new Map<string, Statement>();
 
   constructor(db: StateDb, feed: string) {
     this.db = db;
@@ -57,7 +59,7 @@ export class CursorStore {
 
   /** The committed cursor of a table, or undefined before its baseline. */
   cursor(table: string): bigint | undefined {
-    const row = this.db.prepare('SELECT lsn FROM buero_cursor WHERE feed = ? AND tbl = ?').get(this.feed, table) as { lsn: string } | undefined;
+    const row = this.statement('SELECT lsn FROM buero_cursor WHERE feed = ? AND tbl = ?').get(this.feed, table) as { lsn: string } | undefined;
     return row ? BigInt(row.lsn) : undefined;
   }
 
@@ -65,23 +67,23 @@ export class CursorStore {
   advanceCursor(table: string, lsn: bigint): void {
     const current = this.cursor(table);
     if (current !== undefined && lsn <= current) return;
-    this.db.prepare('UPDATE buero_cursor SET lsn = ? WHERE feed = ? AND tbl = ?').run(lsn.toString(), this.feed, table);
+    this.statement('UPDATE buero_cursor SET lsn = ? WHERE feed = ? AND tbl = ?').run(lsn.toString(), this.feed, table);
   }
 
   /** Records the baseline of a table: where büro+ stands and the ids that exist. */
   writeBaseline(table: string, lsn: bigint, records: Iterable<[number, KnownRecord]>, now: Date): void {
     this.transaction(() => {
-      this.db.prepare('DELETE FROM buero_known WHERE feed = ? AND tbl = ?').run(this.feed, table);
+      this.statement('DELETE FROM buero_known WHERE feed = ? AND tbl = ?').run(this.feed, table);
       const put = this.putStatement();
       for (const [id, r] of records) put.run(this.feed, table, id, r.lsn.toString(), r.kind ?? null, r.ref ?? null, r.targets ? JSON.stringify(r.targets) : null);
-      this.db
-        .prepare('INSERT INTO buero_cursor (feed, tbl, lsn, baseline_at) VALUES (?, ?, ?, ?) ON CONFLICT(feed, tbl) DO UPDATE SET lsn = excluded.lsn, baseline_at = excluded.baseline_at')
+      this
+        .statement('INSERT INTO buero_cursor (feed, tbl, lsn, baseline_at) VALUES (?, ?, ?, ?) ON CONFLICT(feed, tbl) DO UPDATE SET lsn = excluded.lsn, baseline_at = excluded.baseline_at')
         .run(this.feed, table, lsn.toString(), now.toISOString());
     });
   }
 
   known(table: string): Map<number, KnownRecord> {
-    const rows = this.db.prepare('SELECT id, lsn, kind, ref, targets FROM buero_known WHERE feed = ? AND tbl = ?').all(this.feed, table) as {
+    const rows = this.statement('SELECT id, lsn, kind, ref, targets FROM buero_known WHERE feed = ? AND tbl = ?').all(this.feed, table) as {
       id: number;
       lsn: string;
       kind: string | null;
@@ -98,51 +100,62 @@ export class CursorStore {
   }
 
   dropKnown(table: string, id: number): void {
-    this.db.prepare('DELETE FROM buero_known WHERE feed = ? AND tbl = ? AND id = ?').run(this.feed, table, id);
+    this.statement('DELETE FROM buero_known WHERE feed = ? AND tbl = ? AND id = ?').run(this.feed, table, id);
   }
 
   sent(table: string): Map<number, SentRecord> {
-    const rows = this.db.prepare('SELECT id, lsn, kind, targets FROM buero_sent WHERE feed = ? AND tbl = ?').all(this.feed, table) as { id: number; lsn: string; kind: string | null; targets: string }[];
+    const rows = this.statement('SELECT id, lsn, kind, targets FROM buero_sent WHERE feed = ? AND tbl = ?').all(this.feed, table) as { id: number; lsn: string; kind: string | null; targets: string }[];
     return new Map(rows.map((r) => [r.id, { lsn: BigInt(r.lsn), kind: r.kind, targets: JSON.parse(r.targets) as KnownTarget[] }]));
   }
 
   /** Adds mailboxes a record is about to be emitted to (kept until a change of it is acknowledged). */
   markSent(table: string, id: number, lsn: bigint, kind: string | null, targets: KnownTarget[]): void {
-    const row = this.db.prepare('SELECT targets FROM buero_sent WHERE feed = ? AND tbl = ? AND id = ?').get(this.feed, table, id) as { targets: string } | undefined;
+    const row = this.statement('SELECT targets FROM buero_sent WHERE feed = ? AND tbl = ? AND id = ?').get(this.feed, table, id) as { targets: string } | undefined;
     const all = row ? (JSON.parse(row.targets) as KnownTarget[]) : [];
     const key = (t: KnownTarget) => (t.user !== undefined ? `u${t.user}:${t.mailbox.toLowerCase()}` : `m${t.mailbox.toLowerCase()}`);
     const have = new Set(all.map(key));
     for (const t of targets) if (!have.has(key(t))) all.push(t);
-    this.db
-      .prepare('INSERT INTO buero_sent (feed, tbl, id, lsn, kind, targets) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(feed, tbl, id) DO UPDATE SET lsn = excluded.lsn, kind = excluded.kind, targets = excluded.targets')
+    this
+      .statement('INSERT INTO buero_sent (feed, tbl, id, lsn, kind, targets) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(feed, tbl, id) DO UPDATE SET lsn = excluded.lsn, kind = excluded.kind, targets = excluded.targets')
       .run(this.feed, table, id, lsn.toString(), kind, JSON.stringify(all));
   }
 
   dropSent(table: string, id: number): void {
-    this.db.prepare('DELETE FROM buero_sent WHERE feed = ? AND tbl = ? AND id = ?').run(this.feed, table, id);
+    this.statement('DELETE FROM buero_sent WHERE feed = ? AND tbl = ? AND id = ?').run(this.feed, table, id);
   }
 
   /** The synced users as of the last poll (numbers and mailboxes), or undefined at the first start. */
   users<T>(): T | undefined {
-    const row = this.db.prepare('SELECT users FROM buero_feed WHERE feed = ?').get(this.feed) as { users: string | null } | undefined;
+    const row = this.statement('SELECT users FROM buero_feed WHERE feed = ?').get(this.feed) as { users: string | null } | undefined;
     return row?.users ? (JSON.parse(row.users) as T) : undefined;
   }
 
   setUsers(users: unknown, now: Date): void {
-    this.db
-      .prepare('INSERT INTO buero_feed (feed, users, updated_at) VALUES (?, ?, ?) ON CONFLICT(feed) DO UPDATE SET users = excluded.users, updated_at = excluded.updated_at')
+    this
+      .statement('INSERT INTO buero_feed (feed, users, updated_at) VALUES (?, ?, ?) ON CONFLICT(feed) DO UPDATE SET users = excluded.users, updated_at = excluded.updated_at')
       .run(this.feed, JSON.stringify(users), now.toISOString());
   }
 
   /** Forgets everything of this feed (a new baseline follows). */
   reset(): void {
     this.transaction(() => {
-      for (const t of ['buero_feed', 'buero_cursor', 'buero_known', 'buero_sent']) this.db.prepare(`DELETE FROM ${t} WHERE feed = ?`).run(this.feed);
+      for (const t of ['buero_feed', 'buero_cursor', 'buero_known', 'buero_sent']) this.statement(`DELETE FROM ${t} WHERE feed = ?`).run(this.feed);
     });
   }
 
+  /**
+   * The prepared statement of an SQL text, made once: a statement prepared per call holds
+   * SQLite memory outside V8's heap until V8 collects it, and the change source runs several
+   * per changed record (docs/architecture.md, "Memory").
+   */
+  private statement(sql: string): Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) this.statements.set(sql, (stmt = this.db.prepare(sql)));
+    return stmt;
+  }
+
   private putStatement() {
-    return this.db.prepare(
+    return this.statement(
       `INSERT INTO buero_known (feed, tbl, id, lsn, kind, ref, targets) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(feed, tbl, id) DO UPDATE SET lsn = excluded.lsn, kind = excluded.kind, ref = excluded.ref, targets = excluded.targets`,
     );
