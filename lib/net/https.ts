@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
+import { releaseBytes } from './release-bytes';
 
 /**
  * The one HTTP client for JSON and form requests: büro+ (GraphQL, OAuth), Microsoft Graph and
@@ -70,7 +71,12 @@ export class HttpsClient {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('error', reject);
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: flatHeaders(res.headers), text: Buffer.concat(chunks).toString('utf8') }));
+          res.on('end', () => {
+            const status = res.statusCode ?? 0;
+            // A success read to the end: the server has read the whole request.
+            if (payload && status >= 200 && status < 300) releaseBytes(payload);
+            resolve({ status, headers: flatHeaders(res.headers), text: Buffer.concat(chunks).toString('utf8') });
+          });
         },
       );
       req.setTimeout(this.timeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${this.timeoutMs} ms`), { code: 'ETIMEDOUT' })));

@@ -19,6 +19,9 @@ export function openStateDb(file: string): StateDb {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
+    // SQLite's own default page cache (2 MB); better-sqlite3 builds it with 16 MB, which a
+    // large write queue fills, outside V8's heap (docs/architecture.md, "Memory").
+    db.pragma('cache_size = -2000');
     migrateStateDb(db, file);
   } catch (err) {
     db.close();

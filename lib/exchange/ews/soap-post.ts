@@ -4,6 +4,7 @@ import type { ExchangeConnection } from '../connection/exchange-connection';
 import type { ItemKind } from '../model';
 import { classify, toExchangeError } from './errors';
 import { xmlText } from './escape';
+import { releaseBytes } from '../../net/release-bytes';
 import { ExchangeHttp } from './service';
 import { windowsZone } from './soap-items';
 import { envelope } from './soap-requests';
@@ -41,6 +42,8 @@ async function post(connection: ExchangeConnection, mailbox: string, data: Buffe
     if (auth.kind === 'oauth') headers.Authorization = `Bearer ${await auth.tokens.get()}`;
     else if (auth.kind === 'basic') headers.Authorization = `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}`;
     const answer = await httpLayer.xhr({ url: connection.ewsUrl, type: 'POST', headers, data });
+    // Answered (HTTP 200, read to the end): Exchange has read the whole request.
+    releaseBytes(data);
     text = answer.responseText;
   } catch (thrown) {
     // ExchangeHttp passes on an HTTP 500 only when its body is a SOAP envelope: the fault.

@@ -134,8 +134,18 @@ export function readResponseMessages(root: XmlElement): ResponseMessage[] {
       code: child(m, 'ResponseCode')?.text.trim() ?? 'ErrorUnknown',
       messageText: child(m, 'MessageText')?.text,
       backOffMs: backOff(child(m, 'MessageXml')),
-      itemId: itemId?.attrs.Id,
-      changeKey: itemId?.attrs.ChangeKey,
+      itemId: detached(itemId?.attrs.Id),
+      changeKey: detached(itemId?.attrs.ChangeKey),
     };
   });
+}
+
+/**
+ * A copy of a part of the answer that does not keep the answer alive: V8 makes a substring of
+ * a long text a slice of it, so an ItemId held until its item is settled held the whole
+ * answer (20–50 KB for a batch), and the answers were promoted to V8's old space with them
+ * (docs/architecture.md, "Memory").
+ */
+function detached(s: string | undefined): string | undefined {
+  return s === undefined ? s : Buffer.from(s, 'utf8').toString('utf8');
 }
